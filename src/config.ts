@@ -1,0 +1,135 @@
+/**
+ * Every setting Lien reads, read once from the environment (and an optional `.env` file),
+ * validated here and passed down. Each variable is documented in `.env.example`.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const url = (what: string) =>
+  optionalString.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+    message: `must be an http(s) URL (${what})`,
+  });
+
+const int = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? String(def) : v))
+    .refine((v) => /^\d+$/.test(v), { message: 'must be a whole number' })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}` });
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PORT: int(3000, 0, 65535),
+  PUBLIC_URL: url('the address people and Twilio reach Lien at'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LIEN_DATA_DIR: z.string().trim().min(1).default('./data'),
+  LIEN_TOOLS_DIR: z.string().trim().min(1).default('./.tools'),
+  LIEN_SECRET_KEY: optionalString.refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, {
+    message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+  }),
+  MONGODB_URI: optionalString.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
+    message: 'must start with mongodb:// or mongodb+srv://',
+  }),
+  MONGODB_CONNECT_TIMEOUT_MS: int(5000, 100, 120_000),
+  MATRIX_HOMESERVER_URL: url('the Matrix homeserver Lien logs in to'),
+  MATRIX_USER_ID: optionalString.refine((v) => v === undefined || /^@[^:]+:.+$/.test(v), {
+    message: 'must be a full Matrix user id such as @lien:example.org',
+  }),
+  MATRIX_ACCESS_TOKEN: optionalString,
+  MATRIX_PASSWORD: optionalString,
+  HTTP_BODY_LIMIT: z
+    .string()
+    .trim()
+    .regex(/^\d+(b|kb|mb)$/i, 'must be a size such as 64kb or 1mb')
+    .default('64kb'),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100, 300_000),
+  SCHEDULER_PROCESS_EVERY_MS: int(5_000, 100, 3_600_000),
+  OUTBOX_SWEEP_EVERY_MS: int(15_000, 100, 3_600_000),
+  OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
+});
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  http: { host: string; port: number; publicUrl: string | undefined; bodyLimit: string };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dataDir: string;
+  toolsDir: string;
+  /** 32-byte key for encryption at rest; undefined means: use (or create) the one in the data directory. */
+  secretKey: Buffer | undefined;
+  mongo: { uri: string | undefined; connectTimeoutMs: number };
+  matrix: {
+    homeserverUrl: string | undefined;
+    userId: string | undefined;
+    accessToken: string | undefined;
+    password: string | undefined;
+  };
+  shutdownTimeoutMs: number;
+  scheduler: { processEveryMs: number; outboxSweepEveryMs: number; outboxMaxAttempts: number };
+}
+
+/** Reads `.env` (if present) into process.env without overriding what is already set. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.NODE_ENV === 'production') {
+    if (!e.MONGODB_URI) problems.push('MONGODB_URI: required in production (the embedded database is for development)');
+    if (!e.MATRIX_HOMESERVER_URL) problems.push('MATRIX_HOMESERVER_URL: required in production (the embedded homeserver is for development)');
+    if (!e.LIEN_SECRET_KEY) problems.push('LIEN_SECRET_KEY: required in production (encrypts phone numbers and messages at rest)');
+    if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (Twilio signs requests against it)');
+  }
+  if (e.MATRIX_HOMESERVER_URL) {
+    if (!e.MATRIX_USER_ID) problems.push('MATRIX_USER_ID: required when MATRIX_HOMESERVER_URL is set');
+    if (!e.MATRIX_ACCESS_TOKEN && !e.MATRIX_PASSWORD) {
+      problems.push('MATRIX_ACCESS_TOKEN or MATRIX_PASSWORD: one is required when MATRIX_HOMESERVER_URL is set');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''), bodyLimit: e.HTTP_BODY_LIMIT },
+    logLevel: e.LOG_LEVEL,
+    dataDir: path.resolve(e.LIEN_DATA_DIR),
+    toolsDir: path.resolve(e.LIEN_TOOLS_DIR),
+    secretKey: e.LIEN_SECRET_KEY ? Buffer.from(e.LIEN_SECRET_KEY, 'base64') : undefined,
+    mongo: { uri: e.MONGODB_URI, connectTimeoutMs: e.MONGODB_CONNECT_TIMEOUT_MS },
+    matrix: {
+      homeserverUrl: e.MATRIX_HOMESERVER_URL?.replace(/\/+$/, ''),
+      userId: e.MATRIX_USER_ID,
+      accessToken: e.MATRIX_ACCESS_TOKEN,
+      password: e.MATRIX_PASSWORD,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    scheduler: {
+      processEveryMs: e.SCHEDULER_PROCESS_EVERY_MS,
+      outboxSweepEveryMs: e.OUTBOX_SWEEP_EVERY_MS,
+      outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/** A team's office hours, read in the team's own timezone, never the server's clock zone. */
+import type { Closure, OpeningSlot } from './types.js';
+
+export interface LocalTime {
+  /** ISO weekday, 1 = Monday … 7 = Sunday */
+  weekday: number;
+  /** minutes since local midnight */
+  minutes: number;
+  /** local calendar date, "YYYY-MM-DD" */
+  date: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+export function localTime(at: Date, timeZone: string): LocalTime {
+  const parts = Object.fromEntries(formatter(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
+  return {
+    weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0,
+    minutes: Number(parts.hour) * 60 + Number(parts.minute),
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+  };
+}
+
+export function parseClock(hhmm: string): number {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
+  if (!m) throw new Error(`not a time of day (HH:MM): ${hhmm}`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `at` falls inside one of the weekly slots and inside no closure. */
+export function isOpen(slots: readonly OpeningSlot[], closures: readonly Closure[], timeZone: string, at: Date): boolean {
+  if (closures.some((c) => at >= c.from && at < c.until)) return false;
+  const t = localTime(at, timeZone);
+  return slots.some((s) => s.weekday === t.weekday && t.minutes >= parseClock(s.opens) && t.minutes < parseClock(s.closes));
+}
+
+/** Monday to Friday, 9:00–12:30 and 13:30–17:00: the default for a new team. */
+export const DEFAULT_OPENING_SLOTS: OpeningSlot[] = ([1, 2, 3, 4, 5] as const).flatMap((weekday) => [
+  { weekday, opens: '09:00', closes: '12:30' },
+  { weekday, opens: '13:30', closes: '17:00' },
+]);

@@ -1,0 +1,58 @@
+/** The plain vocabulary of Lien: what the stored documents mean, with no I/O. */
+
+export const LANGUAGES = ['fr', 'fr-falc', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export const WORKER_ROLES = ['worker', 'manager', 'admin'] as const;
+export type WorkerRole = (typeof WORKER_ROLES)[number];
+
+export const CHANNELS = ['sms', 'voice', 'matrix'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const CONVERSATION_STATUSES = ['open', 'done'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+
+/**
+ * Where a message is in its journey. `pending` waits in the outbox for its (next) attempt, `sending` is
+ * claimed by one process, `sent` has a provider id, `delivered` is confirmed by the provider, `failed`
+ * is reported to a human.
+ */
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Which side a stored message must still reach: the person's phone or the conversation's room. */
+export const DELIVERY_TARGETS = ['sms', 'matrix'] as const;
+export type DeliveryTarget = (typeof DELIVERY_TARGETS)[number];
+
+export const APPOINTMENT_STATUSES = ['scheduled', 'confirmed', 'cancelled', 'done', 'missed'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+export const CALLBACK_STATUSES = ['open', 'done', 'cancelled'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+
+export const ACTOR_KINDS = ['system', 'worker', 'person'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** A weekly opening slot in the team's own timezone; weekday 1 = Monday … 7 = Sunday (ISO). */
+export interface OpeningSlot {
+  weekday: 1 | 2 | 3 | 4 | 5 | 6 | 7;
+  /** "HH:MM", 24-hour clock */
+  opens: string;
+  closes: string;
+}
+
+export interface Closure {
+  from: Date;
+  until: Date;
+  reason?: string;
+}
+
+export interface Absence {
+  from: Date;
+  until?: Date | null;
+  /** Worker id of the colleague who takes the caseload meanwhile. */
+  backup?: string | null;
+}

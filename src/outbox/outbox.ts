@@ -1,0 +1,194 @@
+/**
+ * The outbox: every stored message that must still reach the other side (a phone, a room) waits here
+ * until a deliverer succeeds, or until its attempts run out and a human is told. Claims are atomic
+ * (findOneAndUpdate), so two Lien processes never deliver the same message twice; a claim expires, so a
+ * crashed process never holds one forever. Within a conversation, messages go out in the order received.
+ */
+import type { Types } from 'mongoose';
+import { retryDelayMs, type BackoffPolicy, DEFAULT_BACKOFF } from '../domain/backoff.js';
+import type { DeliveryTarget } from '../domain/types.js';
+import type { Logger } from '../logger.js';
+import type { Models } from '../store/models/index.js';
+
+export type OutboxMessage = InstanceType<Models['Message']>;
+
+export interface DeliveryReceipt {
+  /** Twilio's SID, once Twilio has accepted an SMS. */
+  twilioSid?: string;
+  /** The event id, once the homeserver has accepted a room message. */
+  matrixEventId?: string;
+}
+
+/** A deliverer throws this to say how a failed attempt should be handled. */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly options: { permanent: boolean; code?: string | null; retryAfterMs?: number },
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface Deliverer {
+  deliver(message: OutboxMessage): Promise<DeliveryReceipt>;
+}
+
+export interface OutboxOptions {
+  models: Pick<Models, 'Message'>;
+  logger: Logger;
+  maxAttempts: number;
+  backoff?: BackoffPolicy;
+  /** How long a claim holds before another process may take the message over. */
+  claimMs?: number;
+  /** Told when a message is given up on, so that a human hears of it. */
+  onGaveUp?: (message: OutboxMessage) => Promise<void>;
+}
+
+export interface SweepReport {
+  delivered: number;
+  retried: number;
+  failed: number;
+}
+
+export class Outbox {
+  private readonly deliverers = new Map<DeliveryTarget, Deliverer>();
+  private readonly backoff: BackoffPolicy;
+  private readonly claimMs: number;
+
+  constructor(private readonly opts: OutboxOptions) {
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.claimMs = opts.claimMs ?? 2 * 60_000;
+  }
+
+  register(target: DeliveryTarget, deliverer: Deliverer): void {
+    this.deliverers.set(target, deliverer);
+  }
+
+  private dueFilter(now: Date, targets: DeliveryTarget[]) {
+    return {
+      'delivery.target': { $in: targets },
+      $or: [
+        { 'delivery.status': 'pending', 'delivery.nextAttemptAt': { $lte: now } },
+        { 'delivery.status': 'sending', 'delivery.claimedUntil': { $lt: now } },
+      ],
+    };
+  }
+
+  /** Claims one message for this process; null when it is not due or someone else holds it. */
+  private async claim(filter: Record<string, unknown>, now: Date): Promise<OutboxMessage | null> {
+    return this.opts.models.Message.findOneAndUpdate(
+      filter,
+      { $set: { 'delivery.status': 'sending', 'delivery.claimedUntil': new Date(now.getTime() + this.claimMs) }, $inc: { 'delivery.attempts': 1 } },
+      { new: true, sort: { receivedAt: 1, _id: 1 } },
+    );
+  }
+
+  /** Tries to deliver one message now (right after storing it, say); leaves it to the sweeper on failure. */
+  async deliverNow(id: Types.ObjectId | string): Promise<boolean> {
+    const targets = [...this.deliverers.keys()];
+    const message = await this.claim({ _id: id, ...this.dueFilter(new Date(), targets) }, new Date());
+    if (!message) return false;
+    if (await this.earlierPending(message)) {
+      await this.release(message);
+      return false;
+    }
+    return (await this.attempt(message)) === 'delivered';
+  }
+
+  /** Delivers everything due, oldest first, holding back a conversation's later messages while an earlier one waits. */
+  async sweep(now = new Date()): Promise<SweepReport> {
+    const report: SweepReport = { delivered: 0, retried: 0, failed: 0 };
+    const blocked = new Set<string>();
+    const targets = [...this.deliverers.keys()];
+    if (targets.length === 0) return report;
+    const skipped: Types.ObjectId[] = [];
+    for (;;) {
+      const filter = { ...this.dueFilter(now, targets), ...(skipped.length ? { _id: { $nin: skipped } } : {}) };
+      const message = await this.claim(filter, now);
+      if (!message) break;
+      const key = `${message.delivery.target}:${String(message.conversation ?? message._id)}`;
+      if (blocked.has(key) || (await this.earlierPending(message))) {
+        await this.release(message);
+        skipped.push(message._id);
+        blocked.add(key);
+        continue;
+      }
+      const outcome = await this.attempt(message);
+      report[outcome === 'delivered' ? 'delivered' : outcome === 'failed' ? 'failed' : 'retried']++;
+      if (outcome === 'retry') {
+        blocked.add(key);
+        skipped.push(message._id);
+      }
+    }
+    return report;
+  }
+
+  /** Is an earlier message of the same conversation, to the same side, still undelivered? */
+  private async earlierPending(message: OutboxMessage): Promise<boolean> {
+    if (!message.conversation) return false;
+    const earlier = await this.opts.models.Message.exists({
+      _id: { $ne: message._id },
+      conversation: message.conversation,
+      'delivery.target': message.delivery.target,
+      'delivery.status': { $in: ['pending', 'sending'] },
+      receivedAt: { $lt: message.receivedAt },
+    });
+    return earlier !== null;
+  }
+
+  /** Gives a claimed message back untouched (the attempt did not happen). */
+  private async release(message: OutboxMessage): Promise<void> {
+    await this.opts.models.Message.updateOne(
+      { _id: message._id, 'delivery.status': 'sending' },
+      { $set: { 'delivery.status': 'pending', 'delivery.claimedUntil': null }, $inc: { 'delivery.attempts': -1 } },
+    );
+  }
+
+  private async attempt(message: OutboxMessage): Promise<'delivered' | 'retry' | 'failed'> {
+    const deliverer = this.deliverers.get(message.delivery.target);
+    const log = this.opts.logger.child({ messageId: String(message._id), target: message.delivery.target, attempt: message.delivery.attempts });
+    if (!deliverer) {
+      await this.release(message);
+      return 'retry';
+    }
+    try {
+      const receipt = await deliverer.deliver(message);
+      await this.opts.models.Message.updateOne(
+        { _id: message._id },
+        {
+          $set: {
+            'delivery.status': 'sent',
+            'delivery.claimedUntil': null,
+            'delivery.lastError': null,
+            ...(receipt.twilioSid ? { twilioSid: receipt.twilioSid } : {}),
+            ...(receipt.matrixEventId ? { matrixEventId: receipt.matrixEventId } : {}),
+          },
+        },
+      );
+      log.info('delivered');
+      return 'delivered';
+    } catch (err) {
+      const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, { permanent: false });
+      const giveUp = e.options.permanent || message.delivery.attempts >= this.opts.maxAttempts;
+      const lastError = { code: e.options.code ?? null, reason: e.message, at: new Date() };
+      if (giveUp) {
+        await this.opts.models.Message.updateOne(
+          { _id: message._id },
+          { $set: { 'delivery.status': 'failed', 'delivery.claimedUntil': null, 'delivery.lastError': lastError } },
+        );
+        log.warn({ code: lastError.code, reason: lastError.reason }, 'delivery given up');
+        const failed = await this.opts.models.Message.findById(message._id);
+        if (failed && this.opts.onGaveUp) await this.opts.onGaveUp(failed).catch((hookErr: unknown) => log.error({ err: hookErr }, 'could not report a failed delivery'));
+        return 'failed';
+      }
+      const delay = Math.max(e.options.retryAfterMs ?? 0, retryDelayMs(message.delivery.attempts, this.backoff));
+      await this.opts.models.Message.updateOne(
+        { _id: message._id },
+        { $set: { 'delivery.status': 'pending', 'delivery.claimedUntil': null, 'delivery.nextAttemptAt': new Date(Date.now() + delay), 'delivery.lastError': lastError } },
+      );
+      log.warn({ code: lastError.code, reason: lastError.reason, retryInMs: delay }, 'delivery will be retried');
+      return 'retry';
+    }
+  }
+}

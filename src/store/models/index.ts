@@ -1,0 +1,32 @@
+import type { Connection } from 'mongoose';
+import { appointmentModel } from './appointment.js';
+import { auditEventModel } from './audit-event.js';
+import { callbackRequestModel } from './callback-request.js';
+import { conversationModel } from './conversation.js';
+import { messageModel } from './message.js';
+import { personModel } from './person.js';
+import { settingModel } from './setting.js';
+import { teamModel } from './team.js';
+import { workerModel } from './worker.js';
+
+/** Every model bound to one connection (tests use a database each; nothing depends on mongoose's global). */
+export function createModels(conn: Connection) {
+  return {
+    Team: teamModel(conn),
+    Worker: workerModel(conn),
+    Person: personModel(conn),
+    Conversation: conversationModel(conn),
+    Message: messageModel(conn),
+    Appointment: appointmentModel(conn),
+    CallbackRequest: callbackRequestModel(conn),
+    AuditEvent: auditEventModel(conn),
+    Setting: settingModel(conn),
+  };
+}
+
+export type Models = ReturnType<typeof createModels>;
+
+/** Builds every index the queries need; run once at start (idempotent). */
+export async function syncIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) await model.createIndexes();
+}

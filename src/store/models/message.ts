@@ -1,0 +1,52 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { CHANNELS, DELIVERY_STATUSES, DELIVERY_TARGETS, MESSAGE_DIRECTIONS } from '../../domain/types.js';
+
+/**
+ * One message, inbound or outbound, and its delivery. `dedupeKey` is unique and always set (FerretDB has
+ * no partial indexes): "twilio:<MessageSid>" or "matrix:<event_id>" for what arrives, so a provider's
+ * retry or replay never makes a second message; a generated key for what Lien originates.
+ */
+export const messageSchema = new Schema(
+  {
+    dedupeKey: { type: String, required: true, unique: true },
+    conversation: { type: Schema.Types.ObjectId, ref: 'Conversation', default: null },
+    person: { type: Schema.Types.ObjectId, ref: 'Person', default: null },
+    direction: { type: String, enum: MESSAGE_DIRECTIONS, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    /** The text, sealed with FieldCipher. */
+    bodySealed: { type: String, default: null },
+    /** Twilio's MessageSid / CallSid once known. */
+    twilioSid: { type: String, default: null, index: true },
+    /** The Matrix event this message is (inbound) or was posted as (outbound to the room). */
+    matrixEventId: { type: String, default: null, index: true },
+    /** Matrix user id of the worker who wrote it, for replies from a room. */
+    author: { type: String, default: null },
+    receivedAt: { type: Date, required: true, default: () => new Date() },
+    delivery: {
+      type: new Schema(
+        {
+      target: { type: String, enum: DELIVERY_TARGETS, required: true },
+      status: { type: String, enum: DELIVERY_STATUSES, required: true, default: 'pending' },
+      attempts: { type: Number, default: 0 },
+      nextAttemptAt: { type: Date, default: () => new Date() },
+      /** A `sending` claim expires at this time, so a crashed process never holds a message forever. */
+      claimedUntil: { type: Date, default: null },
+      lastError: {
+        type: new Schema({ code: { type: String, default: null }, reason: { type: String, required: true }, at: { type: Date, required: true } }, { _id: false }),
+        default: null,
+      },
+      deliveredAt: { type: Date, default: null },
+        },
+        { _id: false },
+      ),
+      required: true,
+    },
+  },
+  { timestamps: true },
+);
+// The outbox: what is due, oldest first; and a conversation's history in order.
+messageSchema.index({ 'delivery.status': 1, 'delivery.nextAttemptAt': 1 });
+messageSchema.index({ conversation: 1, receivedAt: 1 });
+
+export type MessageDoc = InferSchemaType<typeof messageSchema>;
+export const messageModel = (conn: Connection) => conn.model('Message', messageSchema, 'messages');

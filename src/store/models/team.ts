@@ -1,0 +1,36 @@
+import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { isValidTimeZone } from '../../domain/office-hours.js';
+
+const clock = { type: String, required: true, match: /^([01]\d|2[0-3]):[0-5]\d$/ };
+
+export const teamSchema = new Schema(
+  {
+    slug: { type: String, required: true, unique: true, match: /^[a-z0-9-]+$/ },
+    name: { type: String, required: true },
+    timezone: {
+      type: String,
+      required: true,
+      default: 'Europe/Paris',
+      validate: { validator: isValidTimeZone, message: 'unknown timezone {VALUE}' },
+    },
+    officeHours: [
+      new Schema(
+        { weekday: { type: Number, required: true, min: 1, max: 7 }, opens: clock, closes: clock },
+        { _id: false },
+      ),
+    ],
+    closures: [new Schema({ from: { type: Date, required: true }, until: { type: Date, required: true }, reason: String }, { _id: false })],
+    matrixSpaceId: { type: String, default: null },
+    triageRoomId: { type: String, default: null },
+    settings: {
+      /** Name portal rooms with a pseudonym instead of the person's name. */
+      pseudonymousRooms: { type: Boolean, default: false },
+      /** Create portal rooms end-to-end encrypted. */
+      encryptRooms: { type: Boolean, default: true },
+    },
+  },
+  { timestamps: true },
+);
+
+export type TeamDoc = InferSchemaType<typeof teamSchema>;
+export const teamModel = (conn: Connection) => conn.model('Team', teamSchema, 'teams');

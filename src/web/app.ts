@@ -1,0 +1,26 @@
+/** The express application: body limits, the routes each part contributes, and JSON errors. */
+import express, { type Express, type Router } from 'express';
+import type { Logger } from '../logger.js';
+import { errorHandler, notFound } from './errors.js';
+import { healthRouter, type HealthCheck } from './health.js';
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimit: string;
+  health: readonly HealthCheck[];
+  /** Routers contributed by the channels, the inbox, the dashboard… mounted in this order. */
+  routers?: readonly Router[];
+}
+
+export function createApp(opts: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(express.json({ limit: opts.bodyLimit }));
+  app.use(express.urlencoded({ extended: false, limit: opts.bodyLimit, parameterLimit: 200 }));
+  app.use(healthRouter(opts.health));
+  for (const router of opts.routers ?? []) app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(opts.logger));
+  return app;
+}
