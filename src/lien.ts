@@ -5,7 +5,6 @@
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { Agenda } from 'agenda';
 import { AuditLog } from './audit/audit-log.js';
 import { MatrixConnection } from './channels/matrix/connection.js';
 import type { StoredSession } from './channels/matrix/session.js';
@@ -14,7 +13,8 @@ import { registerUser, startSynapse, type EmbeddedSynapse } from './embedded/syn
 import type { Logger } from './logger.js';
 import { Outbox } from './outbox/outbox.js';
 import { scheduleOutboxSweeper } from './scheduler/jobs/outbox-sweeper.js';
-import { createScheduler, schedulerHealth } from './scheduler/scheduler.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { Claims } from './store/claims.js';
 import { openDatabase, type Database } from './store/database.js';
 import { FieldCipher } from './store/field-cipher.js';
 import { resolveSecretKey } from './store/secret-key.js';
@@ -29,7 +29,7 @@ export interface Lien {
   cipher: FieldCipher;
   audit: AuditLog;
   outbox: Outbox;
-  scheduler: Agenda;
+  scheduler: Scheduler;
   matrix: MatrixConnection;
   /** The embedded homeserver, when Lien runs its own. */
   synapse: EmbeddedSynapse | undefined;
@@ -98,18 +98,18 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     const outbox = new Outbox({ models: db.models, logger, maxAttempts: config.scheduler.outboxMaxAttempts });
     const db0 = db.conn.db;
     if (!db0) throw new Error('database handle missing after connect');
-    const scheduler = createScheduler({ db: db0, name: `${hostname()}-${process.pid}`, processEveryMs: config.scheduler.processEveryMs, logger });
-    await scheduleOutboxSweeper(scheduler, outbox, config.scheduler.outboxSweepEveryMs, logger);
+    const claims = new Claims(db.models);
+    const scheduler = new Scheduler({ db: db0, claims, name: `${hostname()}-${process.pid}`, processEveryMs: config.scheduler.processEveryMs, logger });
+    await scheduleOutboxSweeper(scheduler, outbox, claims, config.scheduler.outboxSweepEveryMs, logger);
     await scheduler.start();
     cleanups.push(async () => {
-      const drained = await scheduler.drain(config.shutdownTimeoutMs);
+      const drained = await scheduler.stop(config.shutdownTimeoutMs);
       if (drained.timedOut) logger.warn({ running: drained.running }, 'scheduled jobs still running at shutdown; they will be picked up again');
-      await scheduler.stop();
     });
 
     const health: HealthCheck[] = [
       { name: 'database', essential: true, check: async () => (await db.ping(), db.description) },
-      { name: 'scheduler', essential: true, check: () => schedulerHealth(db0) },
+      { name: 'scheduler', essential: true, check: () => scheduler.health() },
       { name: 'matrix', essential: false, check: () => matrix.health() },
     ];
     const app = createApp({ logger, bodyLimit: config.http.bodyLimit, health });

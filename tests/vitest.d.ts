@@ -9,8 +9,6 @@ declare module 'vitest' {
     synapseSharedSecret: string;
     /** MongoDB connection string of the embedded FerretDB started for the test run. */
     mongoUri: string;
-    /** Absolute path of the .tools directory where the embedded services are installed. */
-    toolsDir: string;
     /** Where the embedded services are installed (.tools). */
     toolsDir: string;
   }

@@ -1,13 +1,14 @@
 /**
  * The outbox: every stored message that must still reach the other side (a phone, a room) waits here
  * until a deliverer succeeds, or until its attempts run out and a human is told. Claims are atomic
- * (findOneAndUpdate), so two Lien processes never deliver the same message twice; a claim expires, so a
- * crashed process never holds one forever. Within a conversation, messages go out in the order received.
+ * (a unique insert per attempt, see store/claims.ts), so two Lien processes never deliver the same message
+ * twice; a claim expires, so a crashed process never holds one forever. Within a conversation, messages go out in the order received.
  */
 import type { Types } from 'mongoose';
 import { retryDelayMs, type BackoffPolicy, DEFAULT_BACKOFF } from '../domain/backoff.js';
 import type { DeliveryTarget } from '../domain/types.js';
 import type { Logger } from '../logger.js';
+import { Claims } from '../store/claims.js';
 import type { Models } from '../store/models/index.js';
 
 export type OutboxMessage = InstanceType<Models['Message']>;
@@ -35,7 +36,7 @@ export interface Deliverer {
 }
 
 export interface OutboxOptions {
-  models: Pick<Models, 'Message'>;
+  models: Pick<Models, 'Message' | 'Claim'>;
   logger: Logger;
   maxAttempts: number;
   backoff?: BackoffPolicy;
@@ -51,14 +52,18 @@ export interface SweepReport {
   failed: number;
 }
 
+const SWEEP_BATCH = 200;
+
 export class Outbox {
   private readonly deliverers = new Map<DeliveryTarget, Deliverer>();
   private readonly backoff: BackoffPolicy;
   private readonly claimMs: number;
+  private readonly claims: Claims;
 
   constructor(private readonly opts: OutboxOptions) {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.claimMs = opts.claimMs ?? 2 * 60_000;
+    this.claims = new Claims(opts.models);
   }
 
   register(target: DeliveryTarget, deliverer: Deliverer): void {
@@ -75,19 +80,39 @@ export class Outbox {
     };
   }
 
-  /** Claims one message for this process; null when it is not due or someone else holds it. */
-  private async claim(filter: Record<string, unknown>, now: Date): Promise<OutboxMessage | null> {
-    return this.opts.models.Message.findOneAndUpdate(
-      filter,
-      { $set: { 'delivery.status': 'sending', 'delivery.claimedUntil': new Date(now.getTime() + this.claimMs) }, $inc: { 'delivery.attempts': 1 } },
-      { new: true, sort: { receivedAt: 1, _id: 1 } },
-    );
+  /**
+   * Claims attempt number n+1 of a message for this process (see store/claims.ts for why a claim is an
+   * insert). A claim older than claimMs whose attempt never finished (the process died) is passed over
+   * by claiming the next attempt number. Null when another process holds the message or it is no longer due.
+   */
+  private async claim(id: Types.ObjectId, targets: DeliveryTarget[]): Promise<OutboxMessage | null> {
+    const current = await this.opts.models.Message.findOne({ _id: id, ...this.dueFilter(new Date(), targets) });
+    if (!current) return null;
+    for (let attempt = current.delivery.attempts + 1; attempt <= current.delivery.attempts + 5; attempt++) {
+      const key = `outbox:${String(id)}:${attempt}`;
+      if (!(await this.claims.acquire(key))) {
+        const at = await this.claims.claimedAt(key);
+        if (at && at.getTime() > Date.now() - this.claimMs) return null;
+        continue;
+      }
+      // Won: read again, since another process may have finished the message meanwhile.
+      const message = await this.opts.models.Message.findOne({ _id: id, ...this.dueFilter(new Date(), targets) });
+      if (!message) return null;
+      message.delivery.status = 'sending';
+      message.delivery.attempts = attempt;
+      message.delivery.claimedUntil = new Date(Date.now() + this.claimMs);
+      await this.opts.models.Message.updateOne(
+        { _id: id },
+        { $set: { 'delivery.status': 'sending', 'delivery.attempts': attempt, 'delivery.claimedUntil': message.delivery.claimedUntil } },
+      );
+      return message;
+    }
+    return null;
   }
 
   /** Tries to deliver one message now (right after storing it, say); leaves it to the sweeper on failure. */
-  async deliverNow(id: Types.ObjectId | string): Promise<boolean> {
-    const targets = [...this.deliverers.keys()];
-    const message = await this.claim({ _id: id, ...this.dueFilter(new Date(), targets) }, new Date());
+  async deliverNow(id: Types.ObjectId): Promise<boolean> {
+    const message = await this.claim(id, [...this.deliverers.keys()]);
     if (!message) return false;
     if (await this.earlierPending(message)) {
       await this.release(message);
@@ -99,27 +124,30 @@ export class Outbox {
   /** Delivers everything due, oldest first, holding back a conversation's later messages while an earlier one waits. */
   async sweep(now = new Date()): Promise<SweepReport> {
     const report: SweepReport = { delivered: 0, retried: 0, failed: 0 };
-    const blocked = new Set<string>();
     const targets = [...this.deliverers.keys()];
     if (targets.length === 0) return report;
-    const skipped: Types.ObjectId[] = [];
-    for (;;) {
-      const filter = { ...this.dueFilter(now, targets), ...(skipped.length ? { _id: { $nin: skipped } } : {}) };
-      const message = await this.claim(filter, now);
-      if (!message) break;
-      const key = `${message.delivery.target}:${String(message.conversation ?? message._id)}`;
-      if (blocked.has(key) || (await this.earlierPending(message))) {
+    const blocked = new Set<string>();
+    const due = await this.opts.models.Message.find(this.dueFilter(now, targets), { _id: 1, conversation: 1, delivery: 1 })
+      .sort({ receivedAt: 1, _id: 1 })
+      .limit(SWEEP_BATCH)
+      .lean();
+    for (const candidate of due) {
+      const key = `${candidate.delivery.target}:${String(candidate.conversation ?? candidate._id)}`;
+      if (blocked.has(key)) continue;
+      const message = await this.claim(candidate._id, targets);
+      if (!message) {
+        // Held by another process: what comes after it in the conversation must wait for it.
+        blocked.add(key);
+        continue;
+      }
+      if (await this.earlierPending(message)) {
         await this.release(message);
-        skipped.push(message._id);
         blocked.add(key);
         continue;
       }
       const outcome = await this.attempt(message);
       report[outcome === 'delivered' ? 'delivered' : outcome === 'failed' ? 'failed' : 'retried']++;
-      if (outcome === 'retry') {
-        blocked.add(key);
-        skipped.push(message._id);
-      }
+      if (outcome === 'retry') blocked.add(key);
     }
     return report;
   }
@@ -137,11 +165,11 @@ export class Outbox {
     return earlier !== null;
   }
 
-  /** Gives a claimed message back untouched (the attempt did not happen). */
+  /** Gives a claimed message back for a later attempt (the attempt did not happen). */
   private async release(message: OutboxMessage): Promise<void> {
     await this.opts.models.Message.updateOne(
-      { _id: message._id, 'delivery.status': 'sending' },
-      { $set: { 'delivery.status': 'pending', 'delivery.claimedUntil': null }, $inc: { 'delivery.attempts': -1 } },
+      { _id: message._id },
+      { $set: { 'delivery.status': 'pending', 'delivery.claimedUntil': null, 'delivery.nextAttemptAt': new Date() } },
     );
   }
 

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import { appointmentModel } from './appointment.js';
 import { auditEventModel } from './audit-event.js';
 import { callbackRequestModel } from './callback-request.js';
+import { claimModel } from './claim.js';
 import { conversationModel } from './conversation.js';
 import { messageModel } from './message.js';
 import { personModel } from './person.js';
@@ -21,6 +22,7 @@ export function createModels(conn: Connection) {
     CallbackRequest: callbackRequestModel(conn),
     AuditEvent: auditEventModel(conn),
     Setting: settingModel(conn),
+    Claim: claimModel(conn),
   };
 }
 
