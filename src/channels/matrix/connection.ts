@@ -54,7 +54,7 @@ export class MatrixConnection {
   async health(): Promise<string> {
     if (!this.client) throw new Error(this.lastError ?? 'not connected');
     const me = await this.client.whoami();
-    return `${me.user_id} on ${this.opts.homeserverUrl}`;
+    return `${me.user_id} (device ${me.device_id ?? this.deviceId ?? 'unknown'}) on ${this.opts.homeserverUrl}`;
   }
 
   stop(): void {

@@ -1,0 +1,43 @@
+/** Runs `src/main.ts` as a real process, the way `npm start` does, and watches what it says. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface LienProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the URL once Lien prints that it listens. */
+  listening(timeoutMs?: number): Promise<string>;
+  exited(timeoutMs?: number): Promise<number | null>;
+}
+
+export function spawnLien(env: Record<string, string>): LienProcess {
+  const tsx = path.resolve('node_modules/.bin/tsx');
+  const child = spawn(tsx, ['src/main.ts'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    listening: (timeoutMs = 120_000) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`Lien did not start within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+        const check = () => {
+          const m = /Lien is listening on (http:\/\/\S+)/.exec(out);
+          if (m?.[1]) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        };
+        child.stderr?.on('data', check);
+        void exit.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`Lien exited with ${code} before listening:\n${out}`));
+        });
+        check();
+      }),
+    exited: (timeoutMs = 30_000) =>
+      Promise.race([exit, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`Lien did not exit within ${timeoutMs} ms:\n${out}`)), timeoutMs))]),
+  };
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('has working defaults for the embedded development setup', () => {
+    const c = loadConfig({});
+    expect(c.env).toBe('development');
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000, publicUrl: undefined, bodyLimit: '64kb' });
+    expect(c.dataDir).toBe(path.resolve('data'));
+    expect(c.mongo.uri).toBeUndefined();
+    expect(c.matrix.homeserverUrl).toBeUndefined();
+  });
+
+  it('names every bad variable with what is wrong', () => {
+    const found = problems({ PORT: '70000', LOG_LEVEL: 'loud', PUBLIC_URL: 'example.org', LIEN_SECRET_KEY: 'c2hvcnQ=' });
+    expect(found).toHaveLength(4);
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'PORT: must be between 0 and 65535',
+        'PUBLIC_URL: must be an http(s) URL (the address people and Twilio reach Lien at)',
+        expect.stringMatching(/^LOG_LEVEL: .*'info'/),
+        'LIEN_SECRET_KEY: must be 32 random bytes in base64 (openssl rand -base64 32)',
+      ]),
+    );
+  });
+
+  it('requires a complete Matrix login when a homeserver is configured', () => {
+    expect(problems({ MATRIX_HOMESERVER_URL: 'https://matrix.example.org' })).toEqual([
+      'MATRIX_USER_ID: required when MATRIX_HOMESERVER_URL is set',
+      'MATRIX_ACCESS_TOKEN or MATRIX_PASSWORD: one is required when MATRIX_HOMESERVER_URL is set',
+    ]);
+    expect(problems({ MATRIX_HOMESERVER_URL: 'https://matrix.example.org/', MATRIX_USER_ID: '@lien:example.org', MATRIX_PASSWORD: 'x' })).toEqual([]);
+    expect(loadConfig({ MATRIX_HOMESERVER_URL: 'https://matrix.example.org/', MATRIX_USER_ID: '@lien:example.org', MATRIX_PASSWORD: 'x' }).matrix.homeserverUrl).toBe('https://matrix.example.org');
+  });
+
+  it('refuses the embedded defaults in production', () => {
+    expect(problems({ NODE_ENV: 'production' })).toEqual([
+      'MONGODB_URI: required in production (the embedded database is for development)',
+      'MATRIX_HOMESERVER_URL: required in production (the embedded homeserver is for development)',
+      'LIEN_SECRET_KEY: required in production (encrypts phone numbers and messages at rest)',
+      'PUBLIC_URL: required in production (Twilio signs requests against it)',
+    ]);
+  });
+});
