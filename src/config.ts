@@ -55,6 +55,21 @@ const schema = z.object({
   }),
   MATRIX_ACCESS_TOKEN: optionalString,
   MATRIX_PASSWORD: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString.refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), {
+    message: 'must be a Twilio Account SID (AC followed by 32 hexadecimal characters)',
+  }),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM_NUMBER: optionalString.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v), {
+    message: 'must be the service number in E.164 form, such as +33757000000',
+  }),
+  TWILIO_MESSAGING_SERVICE_SID: optionalString.refine((v) => v === undefined || /^MG[0-9a-fA-F]{32}$/.test(v), {
+    message: 'must be a Messaging Service SID (MG followed by 32 hexadecimal characters)',
+  }),
+  TWILIO_TIMEOUT_MS: int(15_000, 1000, 120_000),
+  LIEN_COMMAND_PREFIX: z.string().trim().min(1).max(3).default('!'),
+  LIEN_DEFAULT_COUNTRY: z.string().trim().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as FR').default('FR'),
+  LIEN_DEFAULT_TEAM: optionalString,
+  LIEN_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
   HTTP_BODY_LIMIT: z
     .string()
     .trim()
@@ -81,6 +96,21 @@ export interface Config {
     accessToken: string | undefined;
     password: string | undefined;
   };
+  twilio: {
+    accountSid: string;
+    authToken: string;
+    from: string | undefined;
+    messagingServiceSid: string | undefined;
+    timeoutMs: number;
+  } | undefined;
+  /** No Twilio credentials: outbound SMS go to the dev phone page instead (never in production). */
+  devPhone: boolean;
+  /** Create a demo team, worker and person on start (the embedded default). */
+  demo: boolean;
+  commandPrefix: string;
+  defaultCountry: string;
+  /** Slug of the team that receives SMS from unknown numbers; the first team when unset. */
+  defaultTeam: string | undefined;
   shutdownTimeoutMs: number;
   scheduler: { processEveryMs: number; outboxSweepEveryMs: number; outboxMaxAttempts: number };
 }
@@ -102,6 +132,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.MATRIX_HOMESERVER_URL) problems.push('MATRIX_HOMESERVER_URL: required in production (the embedded homeserver is for development)');
     if (!e.LIEN_SECRET_KEY) problems.push('LIEN_SECRET_KEY: required in production (encrypts phone numbers and messages at rest)');
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (Twilio signs requests against it)');
+    if (!e.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: required in production (the dev phone is for development)');
+    if (e.LIEN_DEMO === 'on') problems.push('LIEN_DEMO: the demo data is refused in production');
+  }
+  const twilioParts = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN].filter(Boolean).length;
+  if (twilioParts === 1) problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
+  if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM_NUMBER && !e.TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push('TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID: one is required with Twilio credentials');
   }
   if (e.MATRIX_HOMESERVER_URL) {
     if (!e.MATRIX_USER_ID) problems.push('MATRIX_USER_ID: required when MATRIX_HOMESERVER_URL is set');
@@ -125,6 +162,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accessToken: e.MATRIX_ACCESS_TOKEN,
       password: e.MATRIX_PASSWORD,
     },
+    twilio:
+      e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+        ? {
+            accountSid: e.TWILIO_ACCOUNT_SID,
+            authToken: e.TWILIO_AUTH_TOKEN,
+            from: e.TWILIO_FROM_NUMBER,
+            messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+            timeoutMs: e.TWILIO_TIMEOUT_MS,
+          }
+        : undefined,
+    devPhone: !e.TWILIO_ACCOUNT_SID,
+    demo: e.LIEN_DEMO === 'on' || (e.LIEN_DEMO === 'auto' && !e.MATRIX_HOMESERVER_URL && e.NODE_ENV === 'development'),
+    commandPrefix: e.LIEN_COMMAND_PREFIX,
+    defaultCountry: e.LIEN_DEFAULT_COUNTRY,
+    defaultTeam: e.LIEN_DEFAULT_TEAM,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     scheduler: {
       processEveryMs: e.SCHEDULER_PROCESS_EVERY_MS,

@@ -7,10 +7,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile, lstat } from 'node:fs/promises';
 import path from 'node:path';
+import { MatrixClient, MatrixError } from '../channels/matrix/client.js';
 import { startProcess, run, ToolMissingError, type ManagedProcess } from './child-process.js';
 import { exists, installOnce } from './install-lock.js';
 import { freePort } from './ports.js';
 
+/** The Synapse release pip installs; an existing venv with another version is replaced. */
+export const SYNAPSE_VERSION = '1.163.2';
 const START_TIMEOUT_MS = 90_000;
 const MIN_PYTHON: readonly [number, number] = [3, 10];
 
@@ -39,19 +42,6 @@ export class SynapseStartError extends Error {
   }
 }
 
-/** A Matrix client-server or admin API call answered with an error status. */
-export class MatrixApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly errcode: string | undefined,
-    readonly error: string | undefined,
-    what: string,
-  ) {
-    super(`${what} failed: HTTP ${status}${errcode ? ` ${errcode}` : ''}${error ? `: ${error}` : ''}`);
-    this.name = 'MatrixApiError';
-  }
-}
-
 export function synapseVenv(toolsDir: string): string {
   return path.join(toolsDir, 'synapse');
 }
@@ -60,26 +50,42 @@ export function synapsePython(toolsDir: string): string {
   return path.join(synapseVenv(toolsDir), 'bin', 'python');
 }
 
-async function synapseImports(python: string): Promise<boolean> {
-  return run(python, ['-c', 'import synapse']).then(
-    () => true,
-    () => false,
-  );
+/**
+ * The Synapse version importable with `python`, or undefined when `import synapse` fails. Only the
+ * first word of `synapse.__version__` counts: when the venv sits inside a git work tree, Synapse
+ * appends that tree's branch and commit, e.g. `1.163.2 (b=main,1270220)`.
+ */
+async function installedSynapseVersion(python: string): Promise<string | undefined> {
+  try {
+    const out = await run(python, ['-c', 'import synapse; print(synapse.__version__)']);
+    return out.trim().split(/\s+/)[0] || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function hasPinnedSynapse(python: string): Promise<boolean> {
+  return (await installedSynapseVersion(python)) === SYNAPSE_VERSION;
 }
 
 /**
- * Makes sure `<toolsDir>/synapse` is a venv in which `import synapse` works, creating it with the
- * system `python3` otherwise. The venv is built under a temporary name and renamed into place only
+ * Makes sure `<toolsDir>/synapse` is a venv in which Synapse {@link SYNAPSE_VERSION} imports,
+ * creating it afresh with the system `python3` otherwise (a venv holding another version, or a
+ * broken one, is replaced). The venv is built under a temporary name and renamed into place only
  * once pip has finished, so an interrupted install is never taken for a good one.
  */
 export async function ensureSynapse(toolsDir: string, progress: (line: string) => void): Promise<string> {
   const venv = synapseVenv(toolsDir);
   const python = synapsePython(toolsDir);
   await mkdir(toolsDir, { recursive: true });
-  await installOnce(path.join(toolsDir, '.synapse.lock'), () => synapseImports(python), async () => {
+  await installOnce(path.join(toolsDir, '.synapse.lock'), () => hasPinnedSynapse(python), async () => {
     await checkSystemPython();
     const shown = path.relative(process.cwd(), venv);
-    progress(`Installing Synapse into ${shown.startsWith('..') ? venv : shown} with pip (first run only, a few minutes)…`);
+    const previous = await installedSynapseVersion(python);
+    progress(
+      `Installing Synapse ${SYNAPSE_VERSION} into ${shown.startsWith('..') ? venv : shown} with pip ` +
+        `(${previous ? `replacing ${previous}` : 'first run only'}, a few minutes)…`,
+    );
     await removeStaleTempVenvs(toolsDir);
     const tmp = `${venv}.tmp-${process.pid}`;
     await rm(tmp, { recursive: true, force: true });
@@ -91,22 +97,29 @@ export async function ensureSynapse(toolsDir: string, progress: (line: string) =
         throw new PythonMissingError(`python3 -m venv failed: ${(err as Error).message}`);
       }
       try {
-        await run(path.join(tmp, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', 'matrix-synapse']);
+        await run(path.join(tmp, 'bin', 'pip'), ['install', '--disable-pip-version-check', '-q', `matrix-synapse==${SYNAPSE_VERSION}`]);
       } catch (err) {
         throw new SynapseInstallError(`Could not install Synapse with pip: ${(err as Error).message}`, { cause: err });
       }
-      if (!(await synapseImports(path.join(tmp, 'bin', 'python')))) {
-        throw new SynapseInstallError('Synapse was installed with pip but `import synapse` fails in its venv');
+      const built = await installedSynapseVersion(path.join(tmp, 'bin', 'python'));
+      if (built !== SYNAPSE_VERSION) {
+        throw new SynapseInstallError(
+          built
+            ? `pip installed Synapse ${built} instead of ${SYNAPSE_VERSION}`
+            : 'Synapse was installed with pip but `import synapse` fails in its venv',
+        );
       }
       await retargetVenv(tmp, venv);
-      // Whatever sits at the final path failed the import check (we hold the lock): replace it.
+      // Whatever sits at the final path failed the version check (we hold the lock): replace it.
       await rm(venv, { recursive: true, force: true });
       await rename(tmp, venv);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
     }
-    if (!(await synapseImports(python))) throw new SynapseInstallError(`Synapse does not import from ${venv} after installation`);
+    if (!(await hasPinnedSynapse(python))) {
+      throw new SynapseInstallError(`Synapse ${SYNAPSE_VERSION} does not import from ${venv} after installation`);
+    }
   });
   return python;
 }
@@ -390,19 +403,18 @@ export async function startSynapse(opts: {
 }
 
 async function waitForClientApi(baseUrl: string, timeoutMs: number, isAlive: () => boolean): Promise<void> {
+  const client = new MatrixClient(baseUrl, undefined);
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   for (;;) {
     if (!isAlive()) throw new Error('the Synapse process exited');
     try {
-      const res = await fetch(`${baseUrl}/_matrix/client/versions`, { signal: AbortSignal.timeout(5000) });
-      await res.body?.cancel();
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
+      await client.request('GET', '/_matrix/client/versions', { timeoutMs: 5000, maxRateLimitRetries: 0 });
+      return;
     } catch (err) {
       last = (err as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`${baseUrl}/_matrix/client/versions did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`);
+    if (Date.now() > deadline) throw new Error(`${baseUrl}/_matrix/client/versions did not answer within ${timeoutMs / 1000} s (last: ${last})`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -416,70 +428,49 @@ export interface MatrixSession {
   deviceId: string;
 }
 
-/** Performs a JSON request; throws MatrixApiError (status and errcode) on a non-2xx answer. */
-export async function matrixRequest<T>(
-  method: string,
-  url: string,
-  opts: { token?: string; body?: unknown; what?: string } = {},
-): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, {
-    method,
-    headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : {};
-  } catch {
-    json = undefined;
-  }
-  if (!res.ok) {
-    const err = (json ?? {}) as { errcode?: string; error?: string };
-    throw new MatrixApiError(res.status, err.errcode, err.error ?? (json === undefined ? text.slice(0, 200) : undefined), opts.what ?? `${method} ${new URL(url).pathname}`);
-  }
-  if (json === undefined) throw new Error(`${method} ${new URL(url).pathname} answered non-JSON: ${text.slice(0, 200)}`);
-  return json as T;
+type SessionResponse = { user_id: string; access_token: string; device_id: string };
+
+function toSession(res: SessionResponse): MatrixSession {
+  return { userId: res.user_id, accessToken: res.access_token, deviceId: res.device_id };
 }
 
 /**
  * Creates an account through Synapse's shared-secret registration API; if the localpart is taken,
- * logs in with the password instead (a new device and access token either way).
+ * logs in with the password instead (a new device and access token either way). Failures throw
+ * MatrixError (HTTP status and Matrix errcode) or HomeserverUnreachableError.
  */
 export async function registerUser(
   baseUrl: string,
   sharedSecret: string,
   user: { localpart: string; password: string; admin?: boolean; displayName?: string },
 ): Promise<MatrixSession> {
-  const endpoint = `${baseUrl}/_synapse/admin/v1/register`;
-  const { nonce } = await matrixRequest<{ nonce: string }>('GET', endpoint, { what: 'registration nonce' });
+  const client = new MatrixClient(baseUrl, undefined);
+  const endpoint = '/_synapse/admin/v1/register';
+  const { nonce } = await client.request<{ nonce: string }>('GET', endpoint);
   const admin = user.admin ?? false;
   const mac = createHmac('sha1', sharedSecret)
     .update(`${nonce}\0${user.localpart}\0${user.password}\0${admin ? 'admin' : 'notadmin'}`)
     .digest('hex');
   try {
-    const res = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', endpoint, {
-      body: { nonce, username: user.localpart, password: user.password, admin, mac, ...(user.displayName ? { displayname: user.displayName } : {}) },
-      what: `registering @${user.localpart}`,
-    });
-    return { userId: res.user_id, accessToken: res.access_token, deviceId: res.device_id };
+    return toSession(
+      await client.request<SessionResponse>('POST', endpoint, {
+        body: { nonce, username: user.localpart, password: user.password, admin, mac, ...(user.displayName ? { displayname: user.displayName } : {}) },
+      }),
+    );
   } catch (err) {
-    if (err instanceof MatrixApiError && err.status === 400 && err.errcode === 'M_USER_IN_USE') {
+    if (err instanceof MatrixError && err.status === 400 && err.errcode === 'M_USER_IN_USE') {
       return loginWithPassword(baseUrl, user.localpart, user.password);
     }
     throw err;
   }
 }
 
-/** `m.login.password` login; `user` is a localpart or a full user ID. */
+/** `m.login.password` login; `user` is a localpart or a full user ID. Failures throw MatrixError. */
 export async function loginWithPassword(baseUrl: string, user: string, password: string): Promise<MatrixSession> {
-  const res = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', `${baseUrl}/_matrix/client/v3/login`, {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password },
-    what: `logging in as ${user}`,
-  });
-  return { userId: res.user_id, accessToken: res.access_token, deviceId: res.device_id };
+  const client = new MatrixClient(baseUrl, undefined);
+  return toSession(
+    await client.request<SessionResponse>('POST', '/_matrix/client/v3/login', {
+      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password },
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import {
   createRoom,
   joinRoom,
   login,
+  MatrixError,
   readRoomEvents,
   registerUser,
   sendText,
@@ -50,6 +51,8 @@ describe('embedded Synapse', () => {
     const session = await login(baseUrl, first.userId, 'carol-password');
     expect(session.userId).toBe(first.userId);
 
-    await expect(login(baseUrl, first.userId, 'wrong-password')).rejects.toMatchObject({ status: 403, errcode: 'M_FORBIDDEN' });
+    const refused = login(baseUrl, first.userId, 'wrong-password');
+    await expect(refused).rejects.toBeInstanceOf(MatrixError);
+    await expect(refused).rejects.toMatchObject({ status: 403, errcode: 'M_FORBIDDEN', message: expect.stringContaining('POST /_matrix/client/v3/login') });
   });
 });

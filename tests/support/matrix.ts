@@ -1,17 +1,13 @@
 /**
- * Small Matrix client-server API (v3) helpers for tests, over plain fetch. Failures throw
- * MatrixApiError, which carries the HTTP status and the Matrix errcode.
+ * Small Matrix client-server API (v3) helpers for tests, over Lien's own MatrixClient (so 429 answers
+ * are sat out). Failures throw MatrixError, which carries the HTTP status and the Matrix errcode, and
+ * whose message names the method, path, status and errcode.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  loginWithPassword,
-  matrixRequest,
-  registerUser as registerWithSharedSecret,
-  MatrixApiError,
-  type MatrixSession,
-} from '../../src/embedded/synapse.js';
+import { MatrixClient, MatrixError } from '../../src/channels/matrix/client.js';
+import { loginWithPassword, registerUser as registerWithSharedSecret, type MatrixSession } from '../../src/embedded/synapse.js';
 
-export { MatrixApiError, type MatrixSession };
+export { MatrixError, type MatrixSession };
 
 /** A Matrix event as returned by /messages (only the fields tests commonly read are typed). */
 export interface MatrixEvent {
@@ -54,16 +50,14 @@ export async function createRoom(
   if (opts.invite) body.invite = opts.invite;
   if (opts.preset) body.preset = opts.preset;
   if (opts.isDirect !== undefined) body.is_direct = opts.isDirect;
-  const res = await matrixRequest<{ room_id: string }>('POST', `${baseUrl}/_matrix/client/v3/createRoom`, { token, body, what: 'createRoom' });
+  const res = await new MatrixClient(baseUrl, token).request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { body });
   return res.room_id;
 }
 
 /** Joins a room by ID or alias; returns the room ID. */
 export async function joinRoom(baseUrl: string, token: string, roomIdOrAlias: string): Promise<string> {
-  const res = await matrixRequest<{ room_id: string }>('POST', `${baseUrl}/_matrix/client/v3/join/${enc(roomIdOrAlias)}`, {
-    token,
+  const res = await new MatrixClient(baseUrl, token).request<{ room_id: string }>('POST', `/_matrix/client/v3/join/${enc(roomIdOrAlias)}`, {
     body: {},
-    what: `joining ${roomIdOrAlias}`,
   });
   return res.room_id;
 }
@@ -71,10 +65,10 @@ export async function joinRoom(baseUrl: string, token: string, roomIdOrAlias: st
 /** Sends an m.room.message of msgtype m.text; returns the event ID. */
 export async function sendText(baseUrl: string, token: string, roomId: string, body: string): Promise<string> {
   const txnId = `lien-test-${randomUUID()}`;
-  const res = await matrixRequest<{ event_id: string }>(
+  const res = await new MatrixClient(baseUrl, token).request<{ event_id: string }>(
     'PUT',
-    `${baseUrl}/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${enc(txnId)}`,
-    { token, body: { msgtype: 'm.text', body }, what: `sending to ${roomId}` },
+    `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${enc(txnId)}`,
+    { body: { msgtype: 'm.text', body } },
   );
   return res.event_id;
 }
@@ -89,11 +83,8 @@ export async function readRoomEvents(
   roomId: string,
   opts: { type?: string; limit?: number } = {},
 ): Promise<MatrixEvent[]> {
-  const params = new URLSearchParams({ dir: 'b', limit: String(opts.limit ?? 50) });
-  if (opts.type) params.set('filter', JSON.stringify({ types: [opts.type] }));
-  const res = await matrixRequest<{ chunk: MatrixEvent[] }>('GET', `${baseUrl}/_matrix/client/v3/rooms/${enc(roomId)}/messages?${params}`, {
-    token,
-    what: `reading ${roomId}`,
+  const res = await new MatrixClient(baseUrl, token).request<{ chunk: MatrixEvent[] }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages`, {
+    query: { dir: 'b', limit: opts.limit ?? 50, filter: opts.type ? JSON.stringify({ types: [opts.type] }) : undefined },
   });
   return [...res.chunk].reverse();
 }

@@ -50,6 +50,18 @@ describe('configuration', () => {
       'MATRIX_HOMESERVER_URL: required in production (the embedded homeserver is for development)',
       'LIEN_SECRET_KEY: required in production (encrypts phone numbers and messages at rest)',
       'PUBLIC_URL: required in production (Twilio signs requests against it)',
+      'TWILIO_ACCOUNT_SID: required in production (the dev phone is for development)',
     ]);
+  });
+
+  it('wants Twilio credentials whole, with a number or a messaging service', () => {
+    expect(problems({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}` })).toEqual([
+      'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither',
+      'TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID: one is required with Twilio credentials',
+    ]);
+    const c = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`, TWILIO_AUTH_TOKEN: 't', TWILIO_FROM_NUMBER: '+33757000000' });
+    expect(c.devPhone).toBe(false);
+    expect(c.twilio?.from).toBe('+33757000000');
+    expect(loadConfig({}).devPhone).toBe(true);
   });
 });

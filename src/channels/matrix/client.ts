@@ -25,7 +25,10 @@ export class HomeserverUnreachableError extends Error {
 
 export interface RequestOptions {
   query?: Record<string, string | number | undefined>;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is, with its content type (media uploads); wins over `body`. */
+  rawBody?: { data: Uint8Array; contentType: string };
   /** Abort after this many milliseconds (the sync long-poll passes its own). */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -43,10 +46,31 @@ export class MatrixClient {
     this.accessToken = token;
   }
 
+  /** A JSON call: resolves with the parsed answer, or throws MatrixError / HomeserverUnreachableError. */
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const text = await res.text();
+    try {
+      return (text ? JSON.parse(text) : {}) as T;
+    } catch {
+      return { error: text.slice(0, 200) } as T;
+    }
+  }
+
+  /** A call whose answer is bytes (media downloads). */
+  async requestBytes(method: string, path: string, opts: RequestOptions = {}): Promise<DownloadedMedia> {
+    const res = await this.send(method, path, opts);
+    const data = new Uint8Array(await res.arrayBuffer());
+    return { data, contentType: res.headers.get('content-type') ?? 'application/octet-stream', filename: dispositionFilename(res.headers.get('content-disposition')) };
+  }
+
+  /** Sends the request, sitting out 429s; resolves with a successful response whose body is unread. */
+  private async send(method: string, path: string, opts: RequestOptions): Promise<Response> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const maxRetries = opts.maxRateLimitRetries ?? 5;
+    const contentType = opts.rawBody ? opts.rawBody.contentType : opts.body !== undefined ? 'application/json' : undefined;
+    const payload = opts.rawBody ? opts.rawBody.data : opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
     for (let attempt = 0; ; attempt++) {
       const signals = [AbortSignal.timeout(opts.timeoutMs ?? 30_000), ...(opts.signal ? [opts.signal] : [])];
       let res: Response;
@@ -55,15 +79,16 @@ export class MatrixClient {
           method,
           headers: {
             ...(this.accessToken ? { Authorization: `Bearer ${this.accessToken}` } : {}),
-            ...(opts.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+            ...(contentType ? { 'Content-Type': contentType } : {}),
           },
-          body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+          body: payload,
           signal: AbortSignal.any(signals),
         });
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         throw new HomeserverUnreachableError(this.baseUrl, err);
       }
+      if (res.ok) return res;
       const text = await res.text();
       let json: Record<string, unknown> = {};
       try {
@@ -71,7 +96,6 @@ export class MatrixClient {
       } catch {
         json = { error: text.slice(0, 200) };
       }
-      if (res.ok) return json as T;
       const retryAfterMs = retryAfter(res, json);
       if (res.status === 429 && attempt < maxRetries) {
         await sleep(retryAfterMs ?? 1000 * 2 ** attempt, undefined, { signal: opts.signal });
@@ -86,6 +110,263 @@ export class MatrixClient {
   whoami(): Promise<{ user_id: string; device_id?: string }> {
     return this.request('GET', '/_matrix/client/v3/account/whoami', { timeoutMs: 5000 });
   }
+
+  /** GET /capabilities (e.g. `m.room_versions.default`). */
+  async capabilities(): Promise<Record<string, unknown>> {
+    const res = await this.request<{ capabilities?: Record<string, unknown> }>('GET', '/_matrix/client/v3/capabilities');
+    return res.capabilities ?? {};
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sync
+
+  /** Uploads a sync filter; returns its id, for `sync({ filter })`. */
+  async createFilter(userId: string, filter: Record<string, unknown>): Promise<string> {
+    const res = await this.request<{ filter_id: string }>('POST', `/_matrix/client/v3/user/${enc(userId)}/filter`, { body: filter });
+    return res.filter_id;
+  }
+
+  /**
+   * One /sync. `timeoutMs` is the long-poll duration the server may wait for news (0: answer at once);
+   * the HTTP request itself is given 30 s more. `filter` is a filter id or a JSON filter.
+   */
+  sync(opts: { since?: string; timeoutMs?: number; filter?: string; signal?: AbortSignal; fullState?: boolean } = {}): Promise<SyncResponse> {
+    const timeout = opts.timeoutMs ?? 0;
+    return this.request('GET', '/_matrix/client/v3/sync', {
+      query: { since: opts.since, timeout, filter: opts.filter, full_state: opts.fullState ? 'true' : undefined },
+      timeoutMs: timeout + 30_000,
+      signal: opts.signal,
+    });
+  }
+
+  /** /messages: a page of a room's timeline from a pagination token (`dir` 'b': backwards from `from`). */
+  roomMessages(
+    roomId: string,
+    opts: { from?: string; to?: string; dir?: 'b' | 'f'; limit?: number; filter?: Record<string, unknown>; signal?: AbortSignal } = {},
+  ): Promise<MessagesResponse> {
+    return this.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages`, {
+      query: {
+        from: opts.from,
+        to: opts.to,
+        dir: opts.dir ?? 'b',
+        limit: opts.limit,
+        filter: opts.filter ? JSON.stringify(opts.filter) : undefined,
+      },
+      signal: opts.signal,
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rooms
+
+  /** POST /createRoom with the body as the spec describes it; returns the new room id. */
+  async createRoom(body: CreateRoomBody): Promise<string> {
+    const res = await this.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { body, timeoutMs: 60_000 });
+    return res.room_id;
+  }
+
+  async invite(roomId: string, userId: string, reason?: string): Promise<void> {
+    await this.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { body: { user_id: userId, ...(reason ? { reason } : {}) } });
+  }
+
+  /** Joins by room id or alias (`via`: servers to join through); returns the room id. */
+  async join(roomIdOrAlias: string, via?: string[]): Promise<string> {
+    const res = await this.request<{ room_id: string }>('POST', `/_matrix/client/v3/join/${enc(roomIdOrAlias)}`, {
+      body: {},
+      query: via?.length ? { server_name: via[0] } : undefined,
+      timeoutMs: 60_000,
+    });
+    return res.room_id;
+  }
+
+  async leave(roomId: string, reason?: string): Promise<void> {
+    await this.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, { body: reason ? { reason } : {} });
+  }
+
+  /**
+   * Sends a room event; returns its event id. The homeserver remembers `txnId` per access token and
+   * answers a repeated one with the event it already sent, so a retry with the same id never posts twice.
+   */
+  async sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string> {
+    const res = await this.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(type)}/${enc(txnId)}`, {
+      body: content,
+    });
+    return res.event_id;
+  }
+
+  async sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
+    const res = await this.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, {
+      body: content,
+    });
+    return res.event_id;
+  }
+
+  /** The content of a state event; throws MatrixError 404 M_NOT_FOUND when the room has none. */
+  getStateEvent<T = Record<string, unknown>>(roomId: string, type: string, stateKey = ''): Promise<T> {
+    return this.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`);
+  }
+
+  /** Joined members by user id. */
+  async getJoinedMembers(roomId: string): Promise<Record<string, { display_name?: string; avatar_url?: string }>> {
+    const res = await this.request<{ joined: Record<string, { display_name?: string; avatar_url?: string }> }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`,
+    );
+    return res.joined;
+  }
+
+  /** Redacts an event; returns the redaction's event id. `txnId` dedupes retries as for sendEvent. */
+  async redact(roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
+    const res = await this.request<{ event_id: string }>(
+      'PUT',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(eventId)}/${enc(txnId)}`,
+      { body: reason ? { reason } : {} },
+    );
+    return res.event_id;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Profile and media
+
+  async setDisplayName(userId: string, displayName: string): Promise<void> {
+    await this.request('PUT', `/_matrix/client/v3/profile/${enc(userId)}/displayname`, { body: { displayname: displayName } });
+  }
+
+  /** Uploads bytes to the media repository; returns their mxc:// URI. */
+  async uploadMedia(data: Uint8Array, contentType: string, filename?: string): Promise<string> {
+    const res = await this.request<{ content_uri: string }>('POST', '/_matrix/media/v3/upload', {
+      rawBody: { data, contentType },
+      query: { filename },
+      timeoutMs: 120_000,
+    });
+    return res.content_uri;
+  }
+
+  /**
+   * Downloads an mxc:// URI through the authenticated media API (`/_matrix/client/v1/media`), or the
+   * legacy unauthenticated one (`/_matrix/media/v3`) on a homeserver that does not know the former.
+   */
+  async downloadMedia(mxc: string, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<DownloadedMedia> {
+    const { serverName, mediaId } = parseMxc(mxc);
+    const tail = `${enc(serverName)}/${enc(mediaId)}`;
+    const reqOpts: RequestOptions = { signal: opts.signal, timeoutMs: opts.timeoutMs ?? 120_000 };
+    if (this.authenticatedMedia !== false) {
+      try {
+        const media = await this.requestBytes('GET', `/_matrix/client/v1/media/download/${tail}`, reqOpts);
+        this.authenticatedMedia = true;
+        return media;
+      } catch (err) {
+        if (!(this.authenticatedMedia === undefined && endpointUnknown(err))) throw err;
+        this.authenticatedMedia = false;
+      }
+    }
+    return this.requestBytes('GET', `/_matrix/media/v3/download/${tail}`, reqOpts);
+  }
+
+  /** Whether the homeserver serves authenticated media: unknown until the first download. */
+  private authenticatedMedia: boolean | undefined;
+}
+
+const enc = encodeURIComponent;
+
+/** A room event as the client-server API serialises it. */
+export interface ClientEvent {
+  event_id: string;
+  type: string;
+  sender: string;
+  origin_server_ts: number;
+  content: Record<string, unknown>;
+  state_key?: string;
+  room_id?: string;
+  unsigned?: Record<string, unknown>;
+  /** Redactions in room versions before 11 (from 11 on: `content.redacts`). */
+  redacts?: string;
+}
+
+/** A state event as found in invite_state (stripped: no event id, no timestamp). */
+export interface StrippedStateEvent {
+  type: string;
+  state_key: string;
+  sender: string;
+  content: Record<string, unknown>;
+}
+
+export interface SyncTimeline {
+  events?: ClientEvent[];
+  limited?: boolean;
+  prev_batch?: string;
+}
+
+export interface SyncJoinedRoom {
+  timeline?: SyncTimeline;
+  state?: { events?: ClientEvent[] };
+}
+
+/** The parts of a /sync answer Lien reads. */
+export interface SyncResponse {
+  next_batch: string;
+  rooms?: {
+    join?: Record<string, SyncJoinedRoom>;
+    invite?: Record<string, { invite_state?: { events?: StrippedStateEvent[] } }>;
+    leave?: Record<string, SyncJoinedRoom>;
+  };
+}
+
+export interface MessagesResponse {
+  chunk: ClientEvent[];
+  start: string;
+  end?: string;
+  state?: ClientEvent[];
+}
+
+/** The body of POST /createRoom (the commonly used fields; anything else passes through). */
+export interface CreateRoomBody {
+  name?: string;
+  topic?: string;
+  preset?: 'private_chat' | 'public_chat' | 'trusted_private_chat';
+  visibility?: 'private' | 'public';
+  invite?: string[];
+  is_direct?: boolean;
+  room_version?: string;
+  creation_content?: Record<string, unknown>;
+  initial_state?: Array<{ type: string; state_key?: string; content: Record<string, unknown> }>;
+  power_level_content_override?: Record<string, unknown>;
+  room_alias_name?: string;
+  [key: string]: unknown;
+}
+
+export interface DownloadedMedia {
+  data: Uint8Array;
+  contentType: string;
+  /** From Content-Disposition, when the server names the file. */
+  filename?: string;
+}
+
+/** mxc://server/mediaId → its parts; throws on anything else. */
+export function parseMxc(mxc: string): { serverName: string; mediaId: string } {
+  const m = /^mxc:\/\/([^/]+)\/([^/?#]+)$/.exec(mxc);
+  if (!m?.[1] || !m[2]) throw new Error(`not an mxc:// URI: ${mxc.slice(0, 100)}`);
+  return { serverName: m[1], mediaId: m[2] };
+}
+
+/** A homeserver that predates an endpoint answers 404 M_UNRECOGNIZED (or 405, or 404 without JSON). */
+function endpointUnknown(err: unknown): boolean {
+  if (!(err instanceof MatrixError)) return false;
+  return err.errcode === 'M_UNRECOGNIZED' || err.status === 405 || (err.status === 404 && err.errcode === undefined);
+}
+
+function dispositionFilename(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const star = /filename\*\s*=\s*(?:utf-8|UTF-8)''([^;]+)/.exec(header);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/.exec(header);
+  return plain?.[1] ?? plain?.[2];
 }
 
 function retryAfter(res: Response, json: Record<string, unknown>): number | undefined {

@@ -1,0 +1,163 @@
+/**
+ * Contents of the room events Lien sends (texts, notices, reactions) and a reader for the messages it
+ * receives. Plain functions over plain objects: nothing here talks to the homeserver.
+ */
+import type { RoomEvent, RoomText } from './types.js';
+
+/** An `m.room.message` content. */
+export interface MessageContent {
+  msgtype: string;
+  body: string;
+  format?: 'org.matrix.custom.html';
+  formatted_body?: string;
+  [key: string]: unknown;
+}
+
+function messageContent(msgtype: string, text: RoomText): MessageContent {
+  return text.html === undefined
+    ? { msgtype, body: text.body }
+    : { msgtype, body: text.body, format: 'org.matrix.custom.html', formatted_body: text.html };
+}
+
+/** An m.text message (with its HTML form when `text.html` is given). */
+export function textContent(text: RoomText): MessageContent {
+  return messageContent('m.text', text);
+}
+
+/** An m.notice message: what Lien says on its own account (clients show it apart, bots ignore it). */
+export function noticeContent(text: RoomText): MessageContent {
+  return messageContent('m.notice', text);
+}
+
+/** An `m.reaction` content: `key` (usually an emoji) on `eventId`. */
+export function reactionContent(eventId: string, key: string): Record<string, unknown> {
+  return { 'm.relates_to': { rel_type: 'm.annotation', event_id: eventId, key } };
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+/** Escaped HTML with line breaks kept. */
+function htmlLines(s: string): string {
+  return escapeHtml(s).replace(/\r\n|\r|\n/g, '<br>');
+}
+
+/**
+ * What a person wrote (e.g. an SMS), labelled with who they are so that nobody in the room takes it
+ * for the bot's own words: `Label: text`, and in HTML the label in bold on its own line.
+ */
+export function personMessage(opts: { label: string; text: string }): RoomText {
+  return {
+    body: `${opts.label}: ${opts.text}`,
+    html: `<b>${escapeHtml(opts.label)}</b><br>${htmlLines(opts.text)}`,
+  };
+}
+
+export type ParsedMessageKind = 'text' | 'notice' | 'emote' | 'media' | 'edit' | 'other';
+
+export interface ParsedMedia {
+  /** mxc:// URI. For an encrypted attachment, that of the ciphertext (see `file`). */
+  url: string;
+  mimetype: string | undefined;
+  filename: string | undefined;
+  size: number | undefined;
+  /** The EncryptedFile object (key, iv, hashes) of an attachment in an encrypted room. */
+  file?: Record<string, unknown>;
+}
+
+export interface ParsedMessage {
+  kind: ParsedMessageKind;
+  /** For an edit: the new text (from `m.new_content`). */
+  body?: string;
+  /** The HTML form, when the sender gave one. */
+  html?: string;
+  msgtype?: string;
+  /** For an edit: the event it replaces. */
+  replacesEventId?: string;
+  /** The event this one answers (rich reply), if any. */
+  inReplyTo?: string;
+  media?: ParsedMedia;
+}
+
+const MEDIA_MSGTYPES = new Set(['m.image', 'm.file', 'm.audio', 'm.video']);
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function parseMedia(content: Record<string, unknown>, msgtype: string): ParsedMedia | undefined {
+  const file = obj(content.file);
+  const url = str(content.url) ?? str(file?.url);
+  if (!url) return undefined;
+  const info = obj(content.info);
+  const size = info?.size;
+  // m.file carries the file name in `filename` (since v1.10) or, before that, in `body`.
+  const filename = str(content.filename) ?? (msgtype === 'm.file' ? str(content.body) : undefined);
+  return {
+    url,
+    mimetype: str(info?.mimetype),
+    filename,
+    size: typeof size === 'number' ? size : undefined,
+    ...(file ? { file } : {}),
+  };
+}
+
+/**
+ * Reads an `m.room.message` event: its kind, text, and attachment. Edits (`m.replace`) are recognised
+ * and carry the new text; anything that is not a readable message (redacted, encrypted, other event
+ * types, unknown msgtypes) is 'other'.
+ */
+export function parseRoomMessage(event: RoomEvent): ParsedMessage {
+  if (event.type !== 'm.room.message') return { kind: 'other' };
+  const content = event.content;
+  const relatesTo = obj(content['m.relates_to']);
+  const inReplyTo = str(obj(relatesTo?.['m.in_reply_to'])?.event_id);
+  const reply = inReplyTo ? { inReplyTo } : {};
+
+  if (str(relatesTo?.rel_type) === 'm.replace') {
+    const replaced = str(relatesTo?.event_id);
+    const newContent = obj(content['m.new_content']);
+    const source = newContent ?? content;
+    const msgtype = str(source.msgtype);
+    let body = str(source.body);
+    if (!newContent && body?.startsWith('* ')) body = body.slice(2);
+    const html = str(source.format) === 'org.matrix.custom.html' ? str(source.formatted_body) : undefined;
+    const media = msgtype && MEDIA_MSGTYPES.has(msgtype) ? parseMedia(source, msgtype) : undefined;
+    return {
+      kind: 'edit',
+      ...(body !== undefined ? { body } : {}),
+      ...(html !== undefined ? { html } : {}),
+      ...(msgtype ? { msgtype } : {}),
+      ...(replaced ? { replacesEventId: replaced } : {}),
+      ...(media ? { media } : {}),
+    };
+  }
+
+  const msgtype = str(content.msgtype);
+  const body = str(content.body);
+  if (!msgtype || body === undefined) return { kind: 'other', ...(msgtype ? { msgtype } : {}) };
+  const html = str(content.format) === 'org.matrix.custom.html' ? str(content.formatted_body) : undefined;
+  const common = { body, msgtype, ...(html !== undefined ? { html } : {}), ...reply };
+  switch (msgtype) {
+    case 'm.text':
+      return { kind: 'text', ...common };
+    case 'm.notice':
+      return { kind: 'notice', ...common };
+    case 'm.emote':
+      return { kind: 'emote', ...common };
+    default: {
+      if (MEDIA_MSGTYPES.has(msgtype)) {
+        const media = parseMedia(content, msgtype);
+        if (media) return { kind: 'media', ...common, media };
+      }
+      return { kind: 'other', ...common };
+    }
+  }
+}
