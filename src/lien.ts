@@ -7,6 +7,23 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { AuditLog } from './audit/audit-log.js';
 import { MatrixConnection } from './channels/matrix/connection.js';
+import { SyncLoop } from './channels/matrix/sync-loop.js';
+import { DevPhoneSender } from './channels/sms/dev-phone-sender.js';
+import { twilioMediaFetcher } from './channels/sms/media.js';
+import { TwilioSmsSender } from './channels/sms/twilio-sender.js';
+import type { SmsSender } from './channels/sms/types.js';
+import { smsWebhookRouter } from './channels/sms/webhooks.js';
+import { seedDemo, type Demo } from './demo/seed.js';
+import { Translator } from './i18n/translator.js';
+import { DeliveryError } from './outbox/outbox.js';
+import type { RoutingContext } from './routing/context.js';
+import { DeliveryFeedback } from './routing/delivery-feedback.js';
+import { PhoneDeliverer, RoomDeliverer } from './routing/deliverers.js';
+import { Directory } from './routing/directory.js';
+import { InboundSmsHandler } from './routing/inbound-sms.js';
+import { Portals } from './routing/portals.js';
+import { RoomEventsHandler } from './routing/room-events.js';
+import { devPhoneRouter } from './web/dev-phone.js';
 import type { StoredSession } from './channels/matrix/session.js';
 import type { Config } from './config.js';
 import { registerUser, startSynapse, type EmbeddedSynapse } from './embedded/synapse.js';
@@ -33,6 +50,12 @@ export interface Lien {
   matrix: MatrixConnection;
   /** The embedded homeserver, when Lien runs its own. */
   synapse: EmbeddedSynapse | undefined;
+  /** The demo team, worker and person, on the embedded default. */
+  demo: Demo | undefined;
+  /** The token Twilio's webhooks are signed with (the dev phone's own when there is no Twilio account). */
+  webhookAuthToken: string;
+  /** Resolves once the Matrix sync loop has caught up for the first time. */
+  synced(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,10 +118,77 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     await matrix.start();
     cleanups.push(() => matrix.stop());
 
+    if (config.devPhone && config.env === 'production') throw new Error('the dev phone is refused in production: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
+    const demo = config.demo && synapse ? await seedDemo(db.models, cipher, synapse) : undefined;
+
     const outbox = new Outbox({ models: db.models, logger, maxAttempts: config.scheduler.outboxMaxAttempts });
+    const claims = new Claims(db.models);
+    let publicUrl = config.http.publicUrl ?? '';
+    const ctx: RoutingContext = {
+      models: db.models,
+      cipher,
+      audit,
+      outbox,
+      claims,
+      i18n: new Translator(),
+      logger,
+      matrix: async () => {
+        try {
+          return matrix.current();
+        } catch (err) {
+          throw new DeliveryError((err as Error).message, { permanent: false, code: 'homeserver_unreachable' });
+        }
+      },
+      botUserId: () => matrix.userId,
+      commandPrefix: config.commandPrefix,
+      defaultCountry: config.defaultCountry,
+      defaultTeam: config.defaultTeam,
+      statusCallbackUrl: () => `${publicUrl}/twilio/status`,
+      staffLanguage: 'fr',
+    };
+    const directory = new Directory(ctx);
+    const portals = new Portals(ctx, directory);
+    const feedback = new DeliveryFeedback(ctx, directory);
+    const inbound = new InboundSmsHandler(ctx);
+    // Without a Twilio account, the dev phone signs webhooks with a token of its own, derived from the secret key.
+    const webhookAuthToken = config.twilio?.authToken ?? createHmac('sha256', await resolveSecretKey(config.secretKey, config.dataDir)).update('dev phone').digest('hex');
+    const sender: SmsSender = config.twilio
+      ? new TwilioSmsSender({
+          accountSid: config.twilio.accountSid,
+          authToken: config.twilio.authToken,
+          timeoutMs: config.twilio.timeoutMs,
+          // A connection per SMS: a service's volumes are small, and nothing is left half-open between sends.
+          keepAlive: false,
+          ...(config.twilio.from ? { from: config.twilio.from } : { messagingServiceSid: config.twilio.messagingServiceSid ?? '' }),
+        })
+      : new DevPhoneSender(webhookAuthToken, logger);
+    outbox.register('matrix', new RoomDeliverer(ctx, directory, portals, config.twilio ? twilioMediaFetcher(config.twilio.accountSid, config.twilio.authToken) : undefined));
+    outbox.register('sms', new PhoneDeliverer(ctx, directory, sender));
+    outbox.setHooks({ onDelivered: (m) => feedback.onSent(m), onGaveUp: (m) => feedback.onGaveUp(m) });
+
+    // The sync loop starts once Lien is logged in (at once, or when the homeserver comes back).
+    let sync: SyncLoop | undefined;
+    const syncStarted = matrix.ready().then((client) => {
+      sync = new SyncLoop({
+        client,
+        userId: matrixTarget.userId,
+        tokens: {
+          load: () => settings.get<string>(`matrix.sync.${matrixTarget.userId}`),
+          save: (token: string) => settings.set(`matrix.sync.${matrixTarget.userId}`, token),
+        },
+        handler: new RoomEventsHandler(ctx, portals),
+        logger,
+      });
+      sync.start();
+      return sync;
+    });
+    cleanups.push(async () => {
+      matrix.stop();
+      await sync?.stop();
+    });
+
     const db0 = db.conn.db;
     if (!db0) throw new Error('database handle missing after connect');
-    const claims = new Claims(db.models);
     const scheduler = new Scheduler({ db: db0, claims, name: `${hostname()}-${process.pid}`, processEveryMs: config.scheduler.processEveryMs, logger });
     await scheduleOutboxSweeper(scheduler, outbox, claims, config.scheduler.outboxSweepEveryMs, logger);
     await scheduler.start();
@@ -111,10 +201,23 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       { name: 'database', essential: true, check: async () => (await db.ping(), db.description) },
       { name: 'scheduler', essential: true, check: () => scheduler.health() },
       { name: 'matrix', essential: false, check: () => matrix.health() },
+      {
+        name: 'matrix-sync',
+        essential: false,
+        check: async () => {
+          if (!sync) throw new Error('not started: no Matrix login yet');
+          const h = sync.health();
+          if (h.consecutiveFailures > 0) throw new Error(h.lastError ?? 'failing');
+          return h.lastSyncAt ? `last sync ${h.lastSyncAt.toISOString()}` : 'starting';
+        },
+      },
     ];
-    const app = createApp({ logger, bodyLimit: config.http.bodyLimit, health });
+    const routers = [smsWebhookRouter({ authToken: webhookAuthToken, publicUrl: () => publicUrl, handlers: { onInbound: (sms) => inbound.handle(sms), onStatus: (u) => feedback.onStatus(u) }, logger })];
+    if (config.devPhone && demo && synapse) routers.push(devPhoneRouter({ ctx, demo, homeserverUrl: synapse.baseUrl, webhookAuthToken, publicUrl: () => publicUrl }));
+    const app = createApp({ logger, bodyLimit: config.http.bodyLimit, health, routers });
     const server: RunningServer = await listen(app, config.http.host, config.http.port);
     cleanups.push(() => server.close(config.shutdownTimeoutMs));
+    publicUrl ||= server.url;
     await audit.append({ actor: { kind: 'system' }, action: 'lien.started', details: { database: config.mongo.uri ? 'configured' : 'embedded', homeserver: synapse ? 'embedded' : 'configured' } });
 
     let stopping: Promise<void> | undefined;
@@ -127,6 +230,9 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       scheduler,
       matrix,
       synapse,
+      demo,
+      webhookAuthToken,
+      synced: () => syncStarted.then((s) => s.synced()),
       stop: () => (stopping ??= unwind()),
     };
   } catch (err) {

@@ -29,6 +29,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   say(`Lien is listening on ${lien.url} (health: ${lien.url}/healthz; data: ${lien.db.description})`);
+  if (lien.demo) {
+    say(`Dev phone: open ${lien.url}/dev/phone to text as ${lien.demo.personPhone} and answer as ${lien.demo.worker.userId}.`);
+  }
 
   let signals = 0;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -68,3 +68,19 @@ export const DEFAULT_OPENING_SLOTS: OpeningSlot[] = ([1, 2, 3, 4, 5] as const).f
   { weekday, opens: '09:00', closes: '12:30' },
   { weekday, opens: '13:30', closes: '17:00' },
 ]);
+
+/** The instant at which the wall clock in `timeZone` shows `date` ("YYYY-MM-DD") at `clock` ("HH:MM"). */
+export function zonedInstant(date: string, clock: string, timeZone: string): Date {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const minutes = parseClock(clock);
+  const wanted = Date.UTC(y, m - 1, d, Math.floor(minutes / 60), minutes % 60);
+  // Start from the wall-clock time read as UTC, then correct by the zone's offset (twice, across a DST change).
+  let guess = wanted;
+  for (let i = 0; i < 2; i++) {
+    const t = localTime(new Date(guess), timeZone);
+    const [ly, lm, ld] = t.date.split('-').map(Number) as [number, number, number];
+    const seen = Date.UTC(ly, lm - 1, ld, Math.floor(t.minutes / 60), t.minutes % 60);
+    guess += wanted - seen;
+  }
+  return new Date(guess);
+}

@@ -42,6 +42,8 @@ export interface OutboxOptions {
   backoff?: BackoffPolicy;
   /** How long a claim holds before another process may take the message over. */
   claimMs?: number;
+  /** Told when a message has been handed over (Twilio accepted it, the homeserver posted it). */
+  onDelivered?: (message: OutboxMessage) => Promise<void>;
   /** Told when a message is given up on, so that a human hears of it. */
   onGaveUp?: (message: OutboxMessage) => Promise<void>;
 }
@@ -64,6 +66,12 @@ export class Outbox {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.claimMs = opts.claimMs ?? 2 * 60_000;
     this.claims = new Claims(opts.models);
+  }
+
+  /** Sets what happens after a delivery and after giving up (wired once the handlers exist). */
+  setHooks(hooks: Pick<OutboxOptions, 'onDelivered' | 'onGaveUp'>): void {
+    if (hooks.onDelivered) this.opts.onDelivered = hooks.onDelivered;
+    if (hooks.onGaveUp) this.opts.onGaveUp = hooks.onGaveUp;
   }
 
   register(target: DeliveryTarget, deliverer: Deliverer): void {
@@ -195,6 +203,9 @@ export class Outbox {
         },
       );
       log.info('delivered');
+      if (receipt.twilioSid) message.twilioSid = receipt.twilioSid;
+      if (receipt.matrixEventId && message.delivery.target === 'matrix') message.matrixEventId = receipt.matrixEventId;
+      if (this.opts.onDelivered) await this.opts.onDelivered(message).catch((hookErr: unknown) => log.warn({ reason: (hookErr as Error).message }, 'after-delivery step failed'));
       return 'delivered';
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, { permanent: false });

@@ -25,6 +25,20 @@ export class Claims {
     }
   }
 
+  /**
+   * Like acquire, for work that may be abandoned (the process died half-way): a claim older than staleMs
+   * is passed over by claiming the next generation of the key. Never more than one fresh holder.
+   */
+  async acquireRenewable(key: string, staleMs: number, holder = PROCESS_ID): Promise<boolean> {
+    for (let generation = 1; generation <= 20; generation++) {
+      const k = `${key}#${generation}`;
+      if (await this.acquire(k, holder)) return true;
+      const at = await this.claimedAt(k);
+      if (at && at.getTime() > Date.now() - staleMs) return false;
+    }
+    return false;
+  }
+
   /** When the key was claimed, or undefined if it never was. */
   async claimedAt(key: string): Promise<Date | undefined> {
     const doc = await this.models.Claim.findById(key, { at: 1 }).lean();

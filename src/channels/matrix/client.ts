@@ -171,9 +171,9 @@ export class MatrixClient {
 
   /** Joins by room id or alias (`via`: servers to join through); returns the room id. */
   async join(roomIdOrAlias: string, via?: string[]): Promise<string> {
-    const res = await this.request<{ room_id: string }>('POST', `/_matrix/client/v3/join/${enc(roomIdOrAlias)}`, {
+    const servers = (via ?? []).map((s) => `server_name=${enc(s)}`).join('&');
+    const res = await this.request<{ room_id: string }>('POST', `/_matrix/client/v3/join/${enc(roomIdOrAlias)}${servers ? `?${servers}` : ''}`, {
       body: {},
-      query: via?.length ? { server_name: via[0] } : undefined,
       timeoutMs: 60_000,
     });
     return res.room_id;

@@ -50,6 +50,12 @@ export class MatrixConnection {
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
+  /** The logged-in client now, or an error saying why there is none. */
+  current(): MatrixClient {
+    if (!this.client) throw new Error(`not connected to the homeserver: ${this.lastError ?? 'not started'}`);
+    return this.client;
+  }
+
   /** For /healthz: resolves with the account when the homeserver answers as that account. */
   async health(): Promise<string> {
     if (!this.client) throw new Error(this.lastError ?? 'not connected');

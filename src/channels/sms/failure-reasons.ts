@@ -17,6 +17,7 @@ const REASONS: ReadonlyMap<number, SmsFailureReason> = new Map<number, SmsFailur
   [30008, 'unknown'], // unknown error
   [30001, 'queue_overflow'], // too many messages queued on the sender
   [30002, 'account'], // account suspended
+  [20003, 'account'], // authentication failed: wrong Account SID or Auth Token
   [21408, 'blocked'], // permission to send to this region not enabled
   [21612, 'blocked'], // no route between the sender and this number
   [30034, 'carrier'], // US A2P 10DLC: message from an unregistered number

@@ -8,7 +8,6 @@
 import twilio from 'twilio';
 // Type-only: the SDK's index does not re-export the RequestClient namespace's option types.
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
-import type TwilioResponse from 'twilio/lib/http/response.js';
 import { DeliveryError } from '../../outbox/outbox.js';
 import { smsFailureReason } from './failure-reasons.js';
 import type { OutboundSms, SmsSender } from './types.js';
@@ -18,6 +17,11 @@ interface TwilioSenderBase {
   authToken: string;
   /** Abort a call to Twilio after this long (socket and request timeout). */
   timeoutMs: number;
+  /**
+   * Reuse connections to Twilio (default true). Tests turn it off: the SDK then sends `Connection: close`,
+   * since nock 14 never answers a request carrying `Connection: keep-alive` (nock/nock#2918).
+   */
+  keepAlive?: boolean;
 }
 
 export type TwilioSmsSenderOptions = TwilioSenderBase &
@@ -40,7 +44,8 @@ export class TwilioHttpError extends Error {
  * the status and Twilio code but not the headers.
  */
 class RetryAfterAwareClient extends twilio.RequestClient {
-  override async request<TData>(opts: RequestClient.RequestOptions<TData>): Promise<TwilioResponse<TData>> {
+  // The return type is inferred: the SDK's Response class cannot be named from an ESM module.
+  override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
     const response = await super.request<TData>(opts);
     if (response.statusCode >= 400) {
       const retryAfterMs = parseRetryAfter(header(response.headers, 'retry-after'));
@@ -58,9 +63,11 @@ export class TwilioSmsSender implements SmsSender {
     if (opts.messagingServiceSid) this.sender = { messagingServiceSid: opts.messagingServiceSid };
     else if (opts.from) this.sender = { from: opts.from };
     else throw new Error('TwilioSmsSender needs either a From number or a messaging service SID');
+    const keepAlive = opts.keepAlive ?? true;
     this.client = twilio(opts.accountSid, opts.authToken, {
       timeout: opts.timeoutMs,
-      httpClient: new RetryAfterAwareClient({ timeout: opts.timeoutMs }),
+      keepAlive,
+      httpClient: new RetryAfterAwareClient({ timeout: opts.timeoutMs, keepAlive }),
     });
   }
 
@@ -84,8 +91,8 @@ export function toDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const http = httpFailure(err);
   if (!http) {
-    // No HTTP answer: the network, DNS, a timeout. Nothing says Twilio did not get the message, but a
-    // retry is what the outbox can do; Twilio never got a second copy from a request that timed out before reaching it.
+    // No HTTP answer: the network, DNS, a timeout. A timeout may come after Twilio accepted the message,
+    // so a retry may send it twice; that is better than a message silently lost.
     const code = (err as { code?: unknown } | null)?.code;
     return new DeliveryError(`twilio_unreachable${typeof code === 'string' ? `: ${code}` : ''}`, { permanent: false, code: null });
   }

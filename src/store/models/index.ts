@@ -1,14 +1,14 @@
-import type { Connection } from 'mongoose';
+import type { Connection, HydratedDocument } from 'mongoose';
 import { appointmentModel } from './appointment.js';
 import { auditEventModel } from './audit-event.js';
 import { callbackRequestModel } from './callback-request.js';
 import { claimModel } from './claim.js';
-import { conversationModel } from './conversation.js';
-import { messageModel } from './message.js';
-import { personModel } from './person.js';
+import { conversationModel, type ConversationDoc } from './conversation.js';
+import { messageModel, type MessageDoc } from './message.js';
+import { personModel, type PersonDoc } from './person.js';
 import { settingModel } from './setting.js';
-import { teamModel } from './team.js';
-import { workerModel } from './worker.js';
+import { teamModel, type TeamDoc } from './team.js';
+import { workerModel, type WorkerDoc } from './worker.js';
 
 /** Every model bound to one connection (tests use a database each; nothing depends on mongoose's global). */
 export function createModels(conn: Connection) {
@@ -32,3 +32,9 @@ export type Models = ReturnType<typeof createModels>;
 export async function syncIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) await model.createIndexes();
 }
+
+export type TeamDocument = HydratedDocument<TeamDoc>;
+export type WorkerDocument = HydratedDocument<WorkerDoc>;
+export type PersonDocument = HydratedDocument<PersonDoc>;
+export type ConversationDocument = HydratedDocument<ConversationDoc>;
+export type MessageDocument = HydratedDocument<MessageDoc>;

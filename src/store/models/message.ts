@@ -12,6 +12,8 @@ export const messageSchema = new Schema(
     conversation: { type: Schema.Types.ObjectId, ref: 'Conversation', default: null },
     person: { type: Schema.Types.ObjectId, ref: 'Person', default: null },
     direction: { type: String, enum: MESSAGE_DIRECTIONS, required: true },
+    /** A person's or a worker's message, or a notice Lien posts in the room for the workers. */
+    kind: { type: String, enum: ['message', 'notice'], default: 'message' },
     channel: { type: String, enum: CHANNELS, required: true },
     /** The text, sealed with FieldCipher. */
     bodySealed: { type: String, default: null },
@@ -21,11 +23,15 @@ export const messageSchema = new Schema(
     matrixEventId: { type: String, default: null, index: true },
     /** Matrix user id of the worker who wrote it, for replies from a room. */
     author: { type: String, default: null },
+    /** Media a carrier delivered with an inbound MMS (fetched and posted in the room). */
+    media: [new Schema({ url: { type: String, required: true }, contentType: { type: String, required: true } }, { _id: false })],
     receivedAt: { type: Date, required: true, default: () => new Date() },
     delivery: {
       type: new Schema(
         {
       target: { type: String, enum: DELIVERY_TARGETS, required: true },
+      /** For one part of a long text split into several SMS: its place, from 0. */
+      part: { type: Number, default: 0 },
       status: { type: String, enum: DELIVERY_STATUSES, required: true, default: 'pending' },
       attempts: { type: Number, default: 0 },
       nextAttemptAt: { type: Date, default: () => new Date() },

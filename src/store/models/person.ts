@@ -15,6 +15,8 @@ export const personSchema = new Schema(
     team: { type: Schema.Types.ObjectId, ref: 'Team', required: true, index: true },
     referent: { type: Schema.Types.ObjectId, ref: 'Worker', default: null, index: true },
     language: { type: String, enum: LANGUAGES, default: 'fr' },
+    /** A number nobody has linked to a person yet: its messages go to the team's triage room. */
+    triage: { type: Boolean, default: false },
     matrixUserId: { type: String, default: null },
     consent: {
       type: new Schema(

@@ -1,0 +1,181 @@
+/**
+ * Room commands, French first with English aliases: help, link a number, absence with a backup, return,
+ * mark a conversation done. Each is answered in the room; an unknown one gets a helpful notice.
+ */
+import { noticeContent } from '../channels/matrix/messages.js';
+import type { RoomEvent } from '../channels/matrix/types.js';
+import { parseDayMonth, UnreadableDateError } from '../domain/dates.js';
+import { normaliseKeyword } from '../domain/keywords.js';
+import { localTime, zonedInstant } from '../domain/office-hours.js';
+import { InvalidPhoneNumberError, toE164 } from '../domain/phone.js';
+import type { Vars } from '../i18n/translator.js';
+import type { ConversationDocument, WorkerDocument } from '../store/models/index.js';
+import type { RoutingContext } from './context.js';
+import type { Directory } from './directory.js';
+import type { Portals } from './portals.js';
+
+type CommandName = 'help' | 'link' | 'away' | 'back' | 'done';
+
+const ALIASES: Record<string, CommandName> = {
+  AIDE: 'help', HELP: 'help', '?': 'help',
+  LIER: 'link', LINK: 'link', RATTACHER: 'link',
+  ABSENT: 'away', ABSENTE: 'away', ABSENCE: 'away', AWAY: 'away',
+  PRESENT: 'back', PRESENTE: 'back', RETOUR: 'back', BACK: 'back',
+  TERMINE: 'done', TERMINEE: 'done', FINI: 'done', DONE: 'done',
+};
+
+export interface CommandInput {
+  event: RoomEvent;
+  /** The text after the prefix. */
+  text: string;
+  /** The conversation whose portal room this is, if it is one. */
+  conversation: ConversationDocument | null;
+}
+
+/** Comparable form of a name: case, accents and spacing ignored. */
+function nameKey(name: string): string {
+  return normaliseKeyword(name);
+}
+
+export class RoomCommands {
+  constructor(
+    private readonly ctx: RoutingContext,
+    private readonly directory: Directory,
+    private readonly portals: Portals,
+  ) {}
+
+  private say(key: string, vars: Vars = {}): string {
+    return this.ctx.i18n.t(this.ctx.staffLanguage, key, { prefix: this.ctx.commandPrefix, ...vars });
+  }
+
+  private async reply(event: RoomEvent, text: string): Promise<void> {
+    const client = await this.ctx.matrix();
+    // The command's own event id as transaction id: a replayed command is answered once.
+    await client.sendEvent(event.roomId, 'm.room.message', noticeContent({ body: text }) as unknown as Record<string, unknown>, `lien-cmd-${event.eventId}`);
+  }
+
+  async run(input: CommandInput): Promise<void> {
+    const [word = '', ...args] = input.text.trim().split(/\s+/);
+    const name = ALIASES[normaliseKeyword(word)] ?? (word === '?' ? 'help' : undefined);
+    if (!name) {
+      await this.reply(input.event, this.say('command.unknown', { command: `${this.ctx.commandPrefix}${word}` }));
+      return;
+    }
+    if (name === 'help') {
+      await this.reply(input.event, this.say('command.help'));
+      return;
+    }
+    const worker = await this.directory.workerByMatrixId(input.event.sender);
+    if (!worker) {
+      await this.reply(input.event, this.say('command.workersOnly'));
+      return;
+    }
+    const answer = await this[name](worker, args, input);
+    await this.ctx.audit.append({ actor: { kind: 'worker', id: input.event.sender }, action: `command.${name}`, subject: { kind: 'room', id: input.event.roomId }, conversation: input.conversation?._id ?? null, details: {} });
+    await this.reply(input.event, answer);
+  }
+
+  /** !lier <number> <First Last>: an unknown number becomes a person, or the new number of one already followed. */
+  private async link(worker: WorkerDocument, args: string[], _input: CommandInput): Promise<string> {
+    const numberParts: string[] = [];
+    while (args.length > 0 && /^[+\d().\-/]+$/.test(args[0] ?? '')) numberParts.push(args.shift() ?? '');
+    const name = args.join(' ').trim();
+    if (numberParts.length === 0 || !name) return this.say('command.linkUsage');
+    let phone: string;
+    try {
+      phone = toE164(numberParts.join(''), this.ctx.defaultCountry);
+    } catch (err) {
+      if (err instanceof InvalidPhoneNumberError) return this.say('command.linkBadNumber', { input: numberParts.join(' ') });
+      throw err;
+    }
+    const { Person, Conversation, Message } = this.ctx.models;
+    const holder = await this.directory.personByPhone(phone);
+    if (holder && !holder.triage) return this.say('command.linkAlready', { name: await this.directory.labelOf(holder) });
+
+    const sameName = (await Person.find({ team: worker.team, triage: false }, { displayName: 1 }).lean()).filter((p) => nameKey(p.displayName) === nameKey(name));
+    if (sameName.length > 1) return this.say('command.linkAmbiguous', { name });
+
+    const existing = sameName[0] ? await Person.findById(sameName[0]._id) : null;
+    if (existing) {
+      // A person already followed has a new number: the number moves to them, with what it already said.
+      const existingConversation = await this.directory.conversationFor(existing);
+      if (holder) {
+        const triageConversation = await Conversation.findOne({ person: holder._id });
+        if (triageConversation) {
+          await Message.updateMany({ conversation: triageConversation._id }, { $set: { conversation: existingConversation._id, person: existing._id } });
+          await Conversation.deleteOne({ _id: triageConversation._id });
+        }
+        await Person.deleteOne({ _id: holder._id });
+      }
+      await Person.updateOne({ _id: existing._id }, { $set: { phoneIndex: this.ctx.cipher.blindIndex(phone), phoneSealed: this.ctx.cipher.encrypt(phone) } });
+      await this.ctx.audit.append({ actor: { kind: 'worker', id: worker.matrixUserId }, action: 'person.number_changed', subject: { kind: 'person', id: String(existing._id) }, conversation: existingConversation._id, details: {} });
+      await this.openRoom(existingConversation);
+      return this.say('command.linkMoved', { phone, name: existing.displayName });
+    }
+
+    let personId;
+    if (holder) {
+      // The unknown number becomes a person of the team, with this worker as referent and a room of their own.
+      await Person.updateOne({ _id: holder._id }, { $set: { displayName: name, triage: false, referent: worker._id, team: worker.team } });
+      await Conversation.updateOne({ person: holder._id }, { $set: { matrixRoomId: null, owner: worker._id } });
+      personId = holder._id;
+    } else {
+      const created = await Person.create({ phoneIndex: this.ctx.cipher.blindIndex(phone), phoneSealed: this.ctx.cipher.encrypt(phone), displayName: name, pseudonym: `Personne ${Date.now() % 10000}`, team: worker.team, referent: worker._id });
+      personId = created._id;
+    }
+    const person = await Person.findById(personId);
+    if (!person) throw new Error('the person just linked has vanished');
+    const conversation = await this.directory.conversationFor(person);
+    await this.ctx.audit.append({ actor: { kind: 'worker', id: worker.matrixUserId }, action: 'person.linked', subject: { kind: 'person', id: String(person._id) }, conversation: conversation._id, details: { fromTriage: Boolean(holder) } });
+    await this.openRoom(conversation);
+    return this.say('command.linkCreated', { name, referent: worker.displayName });
+  }
+
+  /** Opens the person's room now, so the workers see it before the next message; the outbox would otherwise. */
+  private async openRoom(conversation: ConversationDocument): Promise<void> {
+    const fresh = await this.ctx.models.Conversation.findById(conversation._id);
+    if (!fresh) return;
+    await this.portals.roomFor(fresh).catch((err: unknown) => this.ctx.logger.warn({ reason: (err as Error).message }, 'room will be opened with the next message'));
+  }
+
+  /** !absent @backup [jusqu'au DD/MM]: the worker's conversations go to the backup meanwhile. */
+  private async away(worker: WorkerDocument, args: string[]): Promise<string> {
+    const backupId = args.find((a) => a.startsWith('@'));
+    if (!backupId) return this.say('command.absenceUsage');
+    const backup = await this.ctx.models.Worker.findOne({ matrixUserId: backupId, team: worker.team, active: true });
+    if (!backup || String(backup._id) === String(worker._id)) return this.say('command.absenceUnknownBackup', { backup: backupId });
+    const dateWord = args.filter((a) => a !== backupId && /\d/.test(a)).pop();
+    const team = await this.ctx.models.Team.findById(worker.team, { timezone: 1 }).lean();
+    const tz = team?.timezone ?? 'Europe/Paris';
+    let until: Date | null = null;
+    let untilText = '';
+    if (dateWord) {
+      try {
+        const day = parseDayMonth(dateWord, localTime(new Date(), tz).date);
+        until = zonedInstant(day, '23:59', tz);
+        untilText = this.say('command.absenceUntil', { date: day.split('-').reverse().join('/') });
+      } catch (err) {
+        if (err instanceof UnreadableDateError) return this.say('command.absenceBadDate', { input: dateWord });
+        throw err;
+      }
+    }
+    await this.ctx.models.Worker.updateOne({ _id: worker._id }, { $set: { absence: { from: new Date(), until, backup: backup._id } } });
+    await this.ctx.models.Conversation.updateMany({ owner: worker._id }, { $set: { owner: backup._id } });
+    return this.say('command.absenceSet', { until: untilText, worker: worker.displayName, backup: backup.displayName });
+  }
+
+  /** !present: the absence is over; the worker's people come back to them. */
+  private async back(worker: WorkerDocument): Promise<string> {
+    await this.ctx.models.Worker.updateOne({ _id: worker._id }, { $set: { absence: null } });
+    const people = await this.ctx.models.Person.find({ referent: worker._id }, { _id: 1 }).lean();
+    await this.ctx.models.Conversation.updateMany({ person: { $in: people.map((p) => p._id) } }, { $set: { owner: worker._id } });
+    return this.say('command.absenceCleared', { worker: worker.displayName });
+  }
+
+  /** !termine: nobody waits for an answer in this conversation any more. */
+  private async done(worker: WorkerDocument, _args: string[], input: CommandInput): Promise<string> {
+    if (!input.conversation) return this.say('command.notInPortal');
+    await this.ctx.models.Conversation.updateOne({ _id: input.conversation._id }, { $set: { status: 'done', waitingSince: null } });
+    return this.say('command.done', { worker: worker.displayName });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The two deliverers the outbox drives: into a room (a person's message, a notice for the workers) and
+ * onto a phone (a worker's reply, an automatic answer). Both are safe to retry: a room message carries
+ * Lien's own message id as its transaction id, so the homeserver never posts a retried one twice; an SMS
+ * counts as sent only once Twilio's SID is stored.
+ */
+import { HomeserverUnreachableError, MatrixError } from '../channels/matrix/client.js';
+import { noticeContent, personMessage, textContent } from '../channels/matrix/messages.js';
+import type { SmsSender } from '../channels/sms/types.js';
+import { DeliveryError, type Deliverer, type OutboxMessage } from '../outbox/outbox.js';
+import type { RoutingContext } from './context.js';
+import type { Directory } from './directory.js';
+import type { Portals } from './portals.js';
+
+/** Fetches media a carrier attached to an inbound message (Twilio's media URLs need the account's credentials). */
+export type MediaFetcher = (url: string) => Promise<{ data: Uint8Array; contentType: string }>;
+
+/** How a failed homeserver call should be handled by the outbox. */
+export function matrixDeliveryError(err: unknown): DeliveryError {
+  if (err instanceof DeliveryError) return err;
+  if (err instanceof HomeserverUnreachableError) return new DeliveryError(err.message, { permanent: false, code: 'homeserver_unreachable' });
+  if (err instanceof MatrixError) {
+    const transient = err.status === 429 || err.status >= 500;
+    return new DeliveryError(err.message, { permanent: !transient, code: err.errcode ?? String(err.status), ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}) });
+  }
+  return new DeliveryError((err as Error).message, { permanent: false });
+}
+
+export class RoomDeliverer implements Deliverer {
+  constructor(
+    private readonly ctx: RoutingContext,
+    private readonly directory: Directory,
+    private readonly portals: Portals,
+    private readonly fetchMedia: MediaFetcher | undefined,
+  ) {}
+
+  async deliver(message: OutboxMessage): Promise<{ matrixEventId: string }> {
+    try {
+      const conversation = await this.ctx.models.Conversation.findById(message.conversation);
+      if (!conversation) throw new DeliveryError('the conversation of this message no longer exists', { permanent: true, code: 'orphan' });
+      const roomId = await this.portals.roomFor(conversation);
+      const client = await this.ctx.matrix();
+      const text = message.bodySealed ? this.ctx.cipher.decrypt(message.bodySealed) : '';
+      const txn = `lien-${String(message._id)}`;
+      let content;
+      if (message.kind === 'notice') {
+        content = noticeContent({ body: text });
+      } else {
+        const person = await this.ctx.models.Person.findById(message.person);
+        const label = person ? await this.directory.labelOf(person) : '?';
+        content = textContent(personMessage({ label, text }));
+      }
+      const eventId = await client.sendEvent(roomId, 'm.room.message', content as unknown as Record<string, unknown>, txn);
+      for (const [i, media] of (message.media ?? []).entries()) await this.postMedia(roomId, `${txn}-media-${i}`, media, message.person);
+      return { matrixEventId: eventId };
+    } catch (err) {
+      throw matrixDeliveryError(err);
+    }
+  }
+
+  /** An MMS attachment: fetched from the carrier, uploaded, posted; a notice when it cannot be fetched. */
+  private async postMedia(roomId: string, txn: string, media: { url: string; contentType: string }, personId: unknown): Promise<void> {
+    const client = await this.ctx.matrix();
+    const person = await this.ctx.models.Person.findById(personId);
+    const name = person ? await this.directory.labelOf(person) : '?';
+    try {
+      if (!this.fetchMedia) throw new Error('no media fetcher');
+      const file = await this.fetchMedia(media.url);
+      const mxc = await client.uploadMedia(file.data, file.contentType, 'piece-jointe');
+      const msgtype = file.contentType.startsWith('image/') ? 'm.image' : file.contentType.startsWith('audio/') ? 'm.audio' : file.contentType.startsWith('video/') ? 'm.video' : 'm.file';
+      await client.sendEvent(roomId, 'm.room.message', { msgtype, body: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.inboundMedia', { name }), url: mxc, info: { mimetype: file.contentType, size: file.data.byteLength } }, txn);
+    } catch (err) {
+      if (err instanceof MatrixError || err instanceof HomeserverUnreachableError) throw err;
+      this.ctx.logger.warn({ reason: (err as Error).message }, 'could not fetch inbound media');
+      await client.sendEvent(roomId, 'm.room.message', noticeContent({ body: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.inboundMediaFailed', { name }) }) as unknown as Record<string, unknown>, txn);
+    }
+  }
+}
+
+export class PhoneDeliverer implements Deliverer {
+  constructor(
+    private readonly ctx: RoutingContext,
+    private readonly directory: Directory,
+    private readonly sender: SmsSender,
+  ) {}
+
+  async deliver(message: OutboxMessage): Promise<{ twilioSid: string }> {
+    const person = await this.ctx.models.Person.findById(message.person);
+    if (!person) throw new DeliveryError('the person of this message no longer exists', { permanent: true, code: 'orphan' });
+    // A worker's message never reaches a person who said STOP, even one queued before they did.
+    if (person.optedOut && message.kind === 'message') throw new DeliveryError('opted_out', { permanent: true, code: '21610' });
+    const body = message.bodySealed ? this.ctx.cipher.decrypt(message.bodySealed) : '';
+    const { sid } = await this.sender.send({ to: this.directory.phoneOf(person), body, statusCallback: this.ctx.statusCallbackUrl() });
+    return { twilioSid: sid };
+  }
+}

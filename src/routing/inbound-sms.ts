@@ -1,0 +1,88 @@
+/**
+ * A person's SMS arrives: find who sent it (or open triage for an unknown number), store it once, then
+ * post it in their room through the outbox. STOP / START are honoured here, and the room is told.
+ */
+import type { InboundSms } from '../channels/sms/types.js';
+import { consentKeyword } from '../domain/keywords.js';
+import { toE164 } from '../domain/phone.js';
+import type { PersonDocument } from '../store/models/index.js';
+import type { RoutingContext } from './context.js';
+import { Directory } from './directory.js';
+import { MessageStore } from './messages.js';
+
+/** One automatic reply to an unknown number per day at most. */
+const UNKNOWN_REPLY_PERIOD_MS = 24 * 3600_000;
+
+export class InboundSmsHandler {
+  private readonly directory: Directory;
+  private readonly messages: MessageStore;
+
+  constructor(private readonly ctx: RoutingContext) {
+    this.directory = new Directory(ctx);
+    this.messages = new MessageStore(ctx);
+  }
+
+  /** Resolves once the SMS is stored durably (Lien then acknowledges Twilio); posting follows. */
+  async handle(sms: InboundSms): Promise<void> {
+    const from = toE164(sms.from, this.ctx.defaultCountry);
+    const { person } = await this.directory.personForInbound(from);
+    const conversation = await this.directory.conversationFor(person);
+    const { message, duplicate } = await this.messages.storeInbound({
+      dedupeKey: `twilio:${sms.messageSid}`,
+      conversation: conversation._id,
+      person: person._id,
+      channel: 'sms',
+      body: sms.body,
+      twilioSid: sms.messageSid,
+      media: sms.media,
+      receivedAt: sms.receivedAt,
+    });
+    if (duplicate) {
+      // Twilio retried a webhook we already stored: make sure it is on its way, and do nothing twice.
+      this.messages.deliverSoon(message._id);
+      return;
+    }
+    await this.ctx.models.Conversation.updateOne(
+      { _id: conversation._id },
+      { $set: { lastInboundAt: sms.receivedAt, status: 'open', ...(conversation.waitingSince ? {} : { waitingSince: sms.receivedAt }) } },
+    );
+    await this.ctx.audit.append({
+      actor: { kind: 'person', id: String(person._id) },
+      action: 'sms.received',
+      subject: { kind: 'message', id: String(message._id) },
+      conversation: conversation._id,
+      details: { triage: person.triage, media: sms.media.length, routedTo: conversation.owner ? String(conversation.owner) : null },
+    });
+    this.messages.deliverSoon(message._id);
+
+    const keyword = consentKeyword(sms.body);
+    if (keyword) await this.applyConsentKeyword(person, conversation._id, keyword, String(message._id));
+    if (person.triage) await this.answerUnknownNumber(person, conversation._id, from, String(message._id));
+  }
+
+  private async applyConsentKeyword(person: PersonDocument, conversationId: PersonDocument['_id'], keyword: { kind: 'opt-out' | 'opt-in'; keyword: string }, messageId: string): Promise<void> {
+    const label = await this.directory.labelOf(person);
+    if (keyword.kind === 'opt-out') {
+      await this.ctx.models.Person.updateOne({ _id: person._id }, { $set: { optedOut: { at: new Date(), keyword: keyword.keyword } } });
+      await this.ctx.audit.append({ actor: { kind: 'person', id: String(person._id) }, action: 'person.opted_out', subject: { kind: 'person', id: String(person._id) }, conversation: conversationId, details: { keyword: keyword.keyword } });
+      await this.messages.queueNotice(conversationId, `optout:${messageId}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.optedOut', { name: label, keyword: keyword.keyword }));
+      // The one confirmation a person gets after STOP, as carriers expect; nothing else follows.
+      await this.messages.queueSms({ keyPrefix: `optout-ack:${messageId}`, conversation: conversationId, person: person._id, body: this.ctx.i18n.t(person.language, 'sms.optedOut'), kind: 'notice' });
+    } else {
+      const wasOut = Boolean(person.optedOut);
+      await this.ctx.models.Person.updateOne({ _id: person._id }, { $set: { optedOut: null } });
+      await this.ctx.audit.append({ actor: { kind: 'person', id: String(person._id) }, action: 'person.opted_in', subject: { kind: 'person', id: String(person._id) }, conversation: conversationId, details: { keyword: keyword.keyword, wasOptedOut: wasOut } });
+      await this.messages.queueNotice(conversationId, `optin:${messageId}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.optedIn', { name: label }));
+      await this.messages.queueSms({ keyPrefix: `optin-ack:${messageId}`, conversation: conversationId, person: person._id, body: this.ctx.i18n.t(person.language, 'sms.optedIn'), kind: 'notice' });
+    }
+  }
+
+  /** A polite automatic answer to a number nobody knows, at most once a day; and a hint for the workers. */
+  private async answerUnknownNumber(person: PersonDocument, conversationId: PersonDocument['_id'], phone: string, messageId: string): Promise<void> {
+    const period = Math.floor(Date.now() / UNKNOWN_REPLY_PERIOD_MS);
+    if (!(await this.ctx.claims.acquire(`unknown-reply:${String(person._id)}:${period}`))) return;
+    await this.messages.queueNotice(conversationId, `triage:${messageId}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.triageArrived', { phone, prefix: this.ctx.commandPrefix }));
+    if (person.optedOut) return;
+    await this.messages.queueSms({ keyPrefix: `unknown-reply:${messageId}`, conversation: conversationId, person: person._id, body: this.ctx.i18n.t(person.language, 'sms.unknownNumber'), kind: 'notice' });
+  }
+}

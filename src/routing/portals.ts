@@ -1,0 +1,126 @@
+/**
+ * The rooms on the homeserver: one space per team, one triage room per team for unknown numbers, one
+ * portal room per person, each created on first need and exactly once, even with several processes.
+ */
+import { RoomProvisioner, RoomSetupError, type PortalRoomOptions } from '../channels/matrix/rooms.js';
+import type { ConversationDocument, PersonDocument, TeamDocument } from '../store/models/index.js';
+import { DeliveryError } from '../outbox/outbox.js';
+import type { RoutingContext } from './context.js';
+import type { Directory } from './directory.js';
+
+/** How long a half-done room creation holds before another process may start over. */
+const CREATION_STALE_MS = 2 * 60_000;
+
+export class Portals {
+  constructor(
+    private readonly ctx: RoutingContext,
+    private readonly directory: Directory,
+  ) {}
+
+  private async provisioner(): Promise<RoomProvisioner> {
+    const client = await this.ctx.matrix();
+    const bot = this.ctx.botUserId();
+    if (!bot) throw new DeliveryError('not logged in to the homeserver yet', { permanent: false });
+    return new RoomProvisioner(client, bot);
+  }
+
+  /** A room created but not filed in its space is still the room: keep it rather than make another. */
+  private async createRoom(rooms: RoomProvisioner, opts: PortalRoomOptions): Promise<string> {
+    try {
+      return await rooms.createPortalRoom(opts);
+    } catch (err) {
+      if (!(err instanceof RoomSetupError)) throw err;
+      this.ctx.logger.warn({ roomId: err.roomId, reason: err.message }, 'room created but not filed in its space');
+      return err.roomId;
+    }
+  }
+
+  private async teamWorkers(teamId: TeamDocument['_id']): Promise<string[]> {
+    const workers = await this.ctx.models.Worker.find({ team: teamId, active: true }, { matrixUserId: 1 }).lean();
+    return workers.map((w) => w.matrixUserId);
+  }
+
+  /** Creates something once: the claim's winner creates and records it; the others retry later. */
+  private async once(key: string, read: () => Promise<string | null | undefined>, create: () => Promise<string>): Promise<string> {
+    const existing = await read();
+    if (existing) return existing;
+    if (!(await this.ctx.claims.acquireRenewable(key, CREATION_STALE_MS))) {
+      const raced = await read();
+      if (raced) return raced;
+      throw new DeliveryError(`${key} is being created by another process`, { permanent: false, retryAfterMs: 2000 });
+    }
+    const again = await read();
+    return again ?? create();
+  }
+
+  async teamSpace(team: TeamDocument): Promise<string> {
+    return this.once(
+      `space:${String(team._id)}`,
+      async () => (await this.ctx.models.Team.findById(team._id, { matrixSpaceId: 1 }).lean())?.matrixSpaceId,
+      async () => {
+        const rooms = await this.provisioner();
+        const spaceId = await rooms.createSpace({
+          name: `Lien – ${team.name}`,
+          topic: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.spaceTopic', { team: team.name }),
+          invite: await this.teamWorkers(team._id),
+        });
+        await this.ctx.models.Team.updateOne({ _id: team._id }, { $set: { matrixSpaceId: spaceId } });
+        await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.space_created', subject: { kind: 'team', id: String(team._id) }, details: { roomId: spaceId } });
+        return spaceId;
+      },
+    );
+  }
+
+  async triageRoom(team: TeamDocument): Promise<string> {
+    return this.once(
+      `triage:${String(team._id)}`,
+      async () => (await this.ctx.models.Team.findById(team._id, { triageRoomId: 1 }).lean())?.triageRoomId,
+      async () => {
+        const rooms = await this.provisioner();
+        const t = (key: string) => this.ctx.i18n.t(this.ctx.staffLanguage, key, { prefix: this.ctx.commandPrefix });
+        const roomId = await this.createRoom(rooms, {
+          name: t('room.triageName'),
+          topic: t('room.triageTopic'),
+          invite: await this.teamWorkers(team._id),
+          spaceId: await this.teamSpace(team),
+          encrypted: false,
+          historyVisibility: 'shared',
+        });
+        await this.ctx.models.Team.updateOne({ _id: team._id }, { $set: { triageRoomId: roomId } });
+        await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.triage_created', subject: { kind: 'team', id: String(team._id) }, details: { roomId } });
+        return roomId;
+      },
+    );
+  }
+
+  /** The room a conversation's messages go to: the person's portal room, or triage for an unknown number. */
+  async roomFor(conversation: ConversationDocument): Promise<string> {
+    if (conversation.matrixRoomId) return conversation.matrixRoomId;
+    const person = await this.ctx.models.Person.findById(conversation.person);
+    const team = await this.ctx.models.Team.findById(conversation.team);
+    if (!person || !team) throw new DeliveryError('the conversation has no person or team any more', { permanent: true, code: 'orphan' });
+    if (person.triage) return this.triageRoom(team);
+    return this.once(
+      `portal:${String(conversation._id)}`,
+      async () => (await this.ctx.models.Conversation.findById(conversation._id, { matrixRoomId: 1 }).lean())?.matrixRoomId,
+      () => this.createPortalRoom(conversation, person, team),
+    );
+  }
+
+  private async createPortalRoom(conversation: ConversationDocument, person: PersonDocument, team: TeamDocument): Promise<string> {
+    const rooms = await this.provisioner();
+    const label = await this.directory.labelOf(person);
+    const roomId = await this.createRoom(rooms, {
+      name: label,
+      topic: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.roomTopic', { name: label }),
+      invite: await this.teamWorkers(team._id),
+      spaceId: await this.teamSpace(team),
+      // End-to-end encryption of portal rooms comes with the crypto engine; until then rooms are created clear.
+      encrypted: false,
+      historyVisibility: 'shared',
+    });
+    await this.ctx.models.Conversation.updateOne({ _id: conversation._id }, { $set: { matrixRoomId: roomId } });
+    await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.portal_created', subject: { kind: 'person', id: String(person._id) }, conversation: conversation._id, details: { roomId } });
+    return roomId;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * What workers write in the rooms: a text in a portal room becomes an SMS to the person (once, even if
+ * the homeserver replays it); commands are run; what cannot become an SMS (an image, an edit, a
+ * redaction, a reply to someone who said STOP) gets a notice that says so.
+ */
+import { noticeContent, parseRoomMessage } from '../channels/matrix/messages.js';
+import type { RoomEvent, RoomEventHandler } from '../channels/matrix/types.js';
+import type { RoutingContext } from './context.js';
+import { RoomCommands } from './commands.js';
+import { Directory } from './directory.js';
+import { MessageStore } from './messages.js';
+import type { Portals } from './portals.js';
+
+export class RoomEventsHandler implements RoomEventHandler {
+  private readonly directory: Directory;
+  private readonly messages: MessageStore;
+  private readonly commands: RoomCommands;
+
+  constructor(
+    private readonly ctx: RoutingContext,
+    portals: Portals,
+  ) {
+    this.directory = new Directory(ctx);
+    this.messages = new MessageStore(ctx);
+    this.commands = new RoomCommands(ctx, this.directory, portals);
+  }
+
+  private async notice(event: RoomEvent, key: string, vars: Record<string, string> = {}): Promise<void> {
+    const client = await this.ctx.matrix();
+    const body = this.ctx.i18n.t(this.ctx.staffLanguage, key, { prefix: this.ctx.commandPrefix, ...vars });
+    await client.sendEvent(event.roomId, 'm.room.message', noticeContent({ body }) as unknown as Record<string, unknown>, `lien-notice-${event.eventId}`);
+  }
+
+  async onRoomEvent(event: RoomEvent): Promise<void> {
+    if (event.sender === this.ctx.botUserId()) return; // our own echo
+    if (event.type === 'm.room.redaction') return this.onRedaction(event);
+    if (event.type !== 'm.room.message') return;
+
+    const conversation = await this.ctx.models.Conversation.findOne({ matrixRoomId: event.roomId });
+    const triageTeam = conversation ? null : await this.ctx.models.Team.findOne({ triageRoomId: event.roomId }, { _id: 1 }).lean();
+    if (!conversation && !triageTeam) return; // not a room of Lien's
+
+    const parsed = parseRoomMessage(event);
+    if (parsed.kind === 'notice' || parsed.kind === 'other') return; // bots talking, or nothing to relay
+    const text = (parsed.body ?? '').trim();
+    if (parsed.kind === 'text' && text.startsWith(this.ctx.commandPrefix)) {
+      await this.commands.run({ event, text: text.slice(this.ctx.commandPrefix.length), conversation });
+      return;
+    }
+    if (parsed.kind === 'edit') {
+      if (parsed.replacesEventId && (await this.ctx.models.Message.exists({ matrixEventId: parsed.replacesEventId, direction: 'outbound' }))) {
+        await this.notice(event, 'room.editNotPossible');
+      }
+      return;
+    }
+    if (!conversation || triageTeam) {
+      await this.notice(event, 'room.replyInTriage');
+      return;
+    }
+    const person = await this.ctx.models.Person.findById(conversation.person);
+    if (!person) return;
+    if (person.triage) {
+      await this.notice(event, 'room.replyInTriage');
+      return;
+    }
+    if (parsed.kind === 'media') {
+      await this.notice(event, 'room.mediaNotSent');
+      return;
+    }
+    if (!text) return;
+    if (person.optedOut) {
+      await this.ctx.audit.append({ actor: { kind: 'worker', id: event.sender }, action: 'sms.blocked_opted_out', subject: { kind: 'person', id: String(person._id) }, conversation: conversation._id, details: {} });
+      await this.notice(event, 'room.replyBlockedOptedOut', { name: await this.directory.labelOf(person) });
+      return;
+    }
+    const parts = await this.messages.queueSms({ keyPrefix: `matrix:${event.eventId}`, conversation: conversation._id, person: person._id, body: text, author: event.sender, matrixEventId: event.eventId });
+    if (parts.every((p) => p.duplicate)) return; // a replayed event: already on its way
+    await this.ctx.models.Conversation.updateOne({ _id: conversation._id }, { $set: { waitingSince: null, lastOutboundAt: new Date() } });
+    await this.ctx.audit.append({ actor: { kind: 'worker', id: event.sender }, action: 'sms.reply_queued', subject: { kind: 'event', id: event.eventId }, conversation: conversation._id, details: { parts: parts.length } });
+  }
+
+  private async onRedaction(event: RoomEvent): Promise<void> {
+    if (!event.redacts) return;
+    const relayed = await this.ctx.models.Message.findOne({ matrixEventId: event.redacts, direction: 'outbound', 'delivery.status': { $in: ['sent', 'delivered'] } }, { _id: 1 }).lean();
+    if (relayed) await this.notice(event, 'room.redactNotPossible');
+  }
+}
