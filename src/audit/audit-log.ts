@@ -70,7 +70,7 @@ export class AuditLog {
     const cursor = this.models.AuditEvent.find({}).sort({ seq: 1 }).lean().cursor();
     for await (const e of cursor) {
       const conversation = e.conversation ? String(e.conversation) : null;
-      const recomputed = hashOf(prevHash, e.seq, { at: e.at, actor: e.actor, action: e.action, subject: e.subject, conversation, details: e.details });
+      const recomputed = hashOf(prevHash, e.seq, { at: e.at, actor: e.actor, action: e.action, subject: e.subject, conversation, details: e.details ?? {} });
       if (e.seq !== expectedSeq || e.prevHash !== prevHash || e.hash !== recomputed) return { ok: false, checked, brokenAt: expectedSeq };
       prevHash = e.hash;
       expectedSeq++;

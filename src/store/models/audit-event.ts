@@ -23,7 +23,8 @@ export const auditEventSchema = new Schema(
     prevHash: { type: String, required: true },
     hash: { type: String, required: true },
   },
-  { versionKey: false },
+  // minimize: false keeps an empty `details` as {}, exactly as it was hashed.
+  { versionKey: false, minimize: false },
 );
 auditEventSchema.index({ conversation: 1, seq: 1 });
 auditEventSchema.index({ action: 1, at: 1 });

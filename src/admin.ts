@@ -1,0 +1,100 @@
+/**
+ * Setting up a service from the command line: teams, workers, people, and a check of the audit chain.
+ *   npm run admin -- team:add <slug> "<name>" [--timezone Europe/Paris] [--pseudonyms]
+ *   npm run admin -- worker:add <team-slug> <@user:server> "<display name>" [--role worker|manager|admin]
+ *   npm run admin -- person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en]
+ *   npm run admin -- audit:verify
+ * It uses the same configuration as Lien (MONGODB_URI…). On the embedded default, stop Lien first.
+ */
+import { randomInt } from 'node:crypto';
+import { AuditLog } from './audit/audit-log.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { toE164 } from './domain/phone.js';
+import { LANGUAGES, WORKER_ROLES, type Language, type WorkerRole } from './domain/types.js';
+import { createLogger } from './logger.js';
+import { openDatabase } from './store/database.js';
+import { FieldCipher } from './store/field-cipher.js';
+import { resolveSecretKey } from './store/secret-key.js';
+
+class UsageError extends Error {}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const [value] = args.splice(i, 2).slice(1);
+  return value;
+}
+
+function flag(args: string[], name: string): boolean {
+  const i = args.indexOf(`--${name}`);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+
+async function main(argv: string[]): Promise<string> {
+  loadDotEnv();
+  const config = loadConfig();
+  const logger = createLogger('warn');
+  const db = await openDatabase(config, logger, (line) => process.stderr.write(`${line}\n`));
+  const audit = new AuditLog(db.models);
+  const actor = { kind: 'system' as const, id: 'admin-cli' };
+  try {
+    const [command, ...args] = argv;
+    switch (command) {
+      case 'team:add': {
+        const timezone = option(args, 'timezone') ?? 'Europe/Paris';
+        const pseudonymousRooms = flag(args, 'pseudonyms');
+        const [slug, name] = args;
+        if (!slug || !name) throw new UsageError('team:add <slug> "<name>" [--timezone Europe/Paris] [--pseudonyms]');
+        const team = await db.models.Team.create({ slug, name, timezone, settings: { pseudonymousRooms } });
+        await audit.append({ actor, action: 'team.created', subject: { kind: 'team', id: String(team._id) } });
+        return `team ${slug} created`;
+      }
+      case 'worker:add': {
+        const role = (option(args, 'role') ?? 'worker') as WorkerRole;
+        const [slug, userId, displayName] = args;
+        if (!slug || !userId || !displayName || !WORKER_ROLES.includes(role)) throw new UsageError('worker:add <team-slug> <@user:server> "<display name>" [--role worker|manager|admin]');
+        const team = await db.models.Team.findOne({ slug });
+        if (!team) throw new UsageError(`no team ${slug}`);
+        const worker = await db.models.Worker.create({ matrixUserId: userId, displayName, team: team._id, role });
+        await audit.append({ actor, action: 'worker.created', subject: { kind: 'worker', id: String(worker._id) } });
+        return `worker ${userId} added to ${slug}; they are invited to the team's rooms as they are created`;
+      }
+      case 'person:add': {
+        const language = (option(args, 'language') ?? 'fr') as Language;
+        const [slug, phoneInput, referentId, name] = args;
+        if (!slug || !phoneInput || !referentId || !name || !LANGUAGES.includes(language)) throw new UsageError('person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en]');
+        const team = await db.models.Team.findOne({ slug });
+        const referent = await db.models.Worker.findOne({ matrixUserId: referentId });
+        if (!team || !referent) throw new UsageError(`no team ${slug} or no worker ${referentId}`);
+        const cipher = new FieldCipher(await resolveSecretKey(config.secretKey, config.dataDir));
+        const phone = toE164(phoneInput, config.defaultCountry);
+        const person = await db.models.Person.create({ phoneIndex: cipher.blindIndex(phone), phoneSealed: cipher.encrypt(phone), displayName: name, pseudonym: `Personne ${randomInt(1000, 10000)}`, team: team._id, referent: referent._id, language });
+        await audit.append({ actor, action: 'person.created', subject: { kind: 'person', id: String(person._id) } });
+        return `${name} added to ${slug}, referent ${referentId}`;
+      }
+      case 'audit:verify': {
+        const result = await audit.verify();
+        if (!result.ok) throw new Error(`the audit chain is broken at event ${result.brokenAt} (${result.checked} events before it are intact)`);
+        return `audit chain intact: ${result.checked} events`;
+      }
+      default:
+        throw new UsageError('commands: team:add, worker:add, person:add, audit:verify (see src/admin.ts)');
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (out) => {
+    process.stdout.write(`${out}\n`);
+    process.exit(0);
+  },
+  (err: unknown) => {
+    const e = err as Error & { code?: number };
+    const message = err instanceof UsageError ? `usage: npm run admin -- ${e.message}` : err instanceof ConfigError ? e.message : e.code === 11000 ? 'already exists' : e.message;
+    process.stderr.write(`${message}\n`);
+    process.exit(err instanceof UsageError ? 64 : 1);
+  },
+);
