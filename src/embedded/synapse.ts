@@ -346,21 +346,23 @@ export interface EmbeddedSynapse {
 }
 
 /**
- * Starts Synapse with its data in `dataDir` (created if needed) on a free loopback port. The
- * configuration is rewritten at each start for the new port, from secrets kept in
- * `<dataDir>/lien-synapse.json`, so the database, signing key and accounts persist across restarts.
+ * Starts Synapse with its data in `dataDir` (created if needed) on a free loopback port (or on `port`,
+ * e.g. to come back where a client expects it). The configuration is rewritten at each start for the
+ * port, from secrets kept in `<dataDir>/lien-synapse.json`, so the database, signing key and accounts
+ * persist across restarts.
  */
 export async function startSynapse(opts: {
   toolsDir: string;
   dataDir: string;
   progress: (line: string) => void;
   serverName?: string;
+  port?: number;
 }): Promise<EmbeddedSynapse> {
   const python = await ensureSynapse(opts.toolsDir, opts.progress);
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(path.join(dataDir, 'media_store'), { recursive: true });
   const state = await loadOrCreateState(dataDir, opts.serverName);
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const configFile = path.join(dataDir, 'homeserver.yaml');
   const homeserverLog = path.join(dataDir, 'homeserver.log');
   const consoleLog = path.join(dataDir, 'synapse-console.log');

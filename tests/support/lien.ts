@@ -15,10 +15,16 @@ export interface TestLien extends Lien {
   env: Record<string, string>;
 }
 
-/** The environment a test Lien runs with: a fresh database, a fresh bot account, a free port. */
+/**
+ * The environment a test Lien runs with: a fresh database, a fresh bot account, a free port. With
+ * MATRIX_USER_ID among the overrides, the caller brings its own account (say on a homeserver of its
+ * own) and none is registered on the run's Synapse.
+ */
 export async function testLienEnv(overrides: Record<string, string> = {}): Promise<Record<string, string>> {
   const password = randomBytes(12).toString('hex');
-  const bot = await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart('lien'), password, admin: true });
+  const bot = overrides.MATRIX_USER_ID
+    ? { userId: overrides.MATRIX_USER_ID }
+    : await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart('lien'), password, admin: true });
   return {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
