@@ -38,24 +38,42 @@ function isDuplicateKey(err: unknown): boolean {
 }
 
 export class AuditLog {
+  /** The last event this process knows of: appends go straight after it, the database read only on a miss. */
+  private head: { seq: number; hash: string } | undefined;
+  /** Appends from this process go one at a time (they would only race each other for the same seq). */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly models: Pick<Models, 'AuditEvent'>) {}
 
   /** Appends one event; safe with several processes (the unique seq decides who goes first). */
-  async append(entry: AuditEntry): Promise<void> {
+  append(entry: AuditEntry): Promise<void> {
+    const next = this.queue.then(() => this.appendNow(entry));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readHead(): Promise<{ seq: number; hash: string }> {
+    const last = await this.models.AuditEvent.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
+    return last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  private async appendNow(entry: AuditEntry): Promise<void> {
     const at = entry.at ?? new Date();
     const actor = { kind: entry.actor.kind, id: entry.actor.id ?? null };
     const subject = entry.subject ?? { kind: null, id: null };
     const conversation = entry.conversation ? String(entry.conversation) : null;
     const details = entry.details ?? {};
     for (let attempt = 0; attempt < 50; attempt++) {
-      const last = await this.models.AuditEvent.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
-      const seq = (last?.seq ?? 0) + 1;
-      const prevHash = last?.hash ?? GENESIS_HASH;
-      const hash = hashOf(prevHash, seq, { at, actor, action: entry.action, subject, conversation, details });
+      // Another process may have appended since: then the insert below collides and the head is read again.
+      const head = (this.head ??= await this.readHead());
+      const seq = head.seq + 1;
+      const hash = hashOf(head.hash, seq, { at, actor, action: entry.action, subject, conversation, details });
       try {
-        await this.models.AuditEvent.create({ seq, at, actor, action: entry.action, subject, conversation, details, prevHash, hash });
+        await this.models.AuditEvent.create({ seq, at, actor, action: entry.action, subject, conversation, details, prevHash: head.hash, hash });
+        this.head = { seq, hash };
         return;
       } catch (err) {
+        this.head = undefined;
         if (!isDuplicateKey(err)) throw err;
       }
     }

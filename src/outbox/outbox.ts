@@ -24,7 +24,17 @@ export interface DeliveryReceipt {
 export class DeliveryError extends Error {
   constructor(
     message: string,
-    readonly options: { permanent: boolean; code?: string | null; retryAfterMs?: number },
+    readonly options: {
+      permanent: boolean;
+      code?: string | null;
+      retryAfterMs?: number;
+      /**
+       * The other side is unreachable (the homeserver is down), which says nothing about the message:
+       * the attempt does not count toward giving up, and it is retried at least every minute until the
+       * other side is back.
+       */
+      outage?: boolean;
+    },
   ) {
     super(message);
     this.name = 'DeliveryError';
@@ -55,6 +65,8 @@ export interface SweepReport {
 }
 
 const SWEEP_BATCH = 200;
+/** The longest wait between two attempts while the other side is unreachable. */
+const OUTAGE_RETRY_MAX_MS = 60_000;
 
 export class Outbox {
   private readonly deliverers = new Map<DeliveryTarget, Deliverer>();
@@ -118,38 +130,73 @@ export class Outbox {
     return null;
   }
 
-  /** Tries to deliver one message now (right after storing it, say); leaves it to the sweeper on failure. */
-  async deliverNow(id: Types.ObjectId): Promise<boolean> {
-    const message = await this.claim(id, [...this.deliverers.keys()]);
-    if (!message) return false;
-    if (await this.earlierPending(message)) {
-      await this.release(message);
-      return false;
-    }
-    return (await this.attempt(message)) === 'delivered';
+  /**
+   * Tries to deliver one message now (right after storing it, say); leaves it to the sweeper when it
+   * cannot go now. Messages of one conversation go one after the other, and none overtakes an earlier
+   * one this process knows to be waiting (the sweeper keeps the order across processes and restarts).
+   */
+  deliverNow(id: Types.ObjectId): Promise<boolean> {
+    return this.inOrder(String(id), async () => {
+      const message = await this.claim(id, [...this.deliverers.keys()]);
+      if (!message) return false;
+      const key = this.orderKey(message);
+      if (this.waiting.has(key)) {
+        await this.release(message);
+        return false;
+      }
+      const outcome = await this.attempt(message);
+      if (outcome === 'retry') this.waiting.add(key);
+      return outcome === 'delivered';
+    });
   }
 
-  /** Delivers everything due, oldest first, holding back a conversation's later messages while an earlier one waits. */
+  /** Conversations (per side) with a message this process saw fail and that still waits for its retry. */
+  private readonly waiting = new Set<string>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  private orderKey(message: Pick<OutboxMessage, 'delivery' | 'conversation' | '_id'>): string {
+    return `${message.delivery.target}:${String(message.conversation ?? message._id)}`;
+  }
+
+  /** Runs deliveries of one conversation one at a time, in the order they were asked for. */
+  private async inOrder<T>(messageId: string, run: () => Promise<T>): Promise<T> {
+    const doc = await this.opts.models.Message.findById(messageId, { conversation: 1, delivery: 1 }).lean();
+    const key = doc ? this.orderKey(doc) : messageId;
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.catch(() => undefined);
+    this.chains.set(key, settled);
+    void settled.then(() => {
+      if (this.chains.get(key) === settled) this.chains.delete(key);
+    });
+    return next;
+  }
+
+  /**
+   * Delivers everything due, oldest first. One query lists what is undelivered; a conversation whose
+   * oldest undelivered message is not due yet (waiting out its backoff) or is held by another process
+   * keeps all its later messages back, so that nothing overtakes.
+   */
   async sweep(now = new Date()): Promise<SweepReport> {
     const report: SweepReport = { delivered: 0, retried: 0, failed: 0 };
     const targets = [...this.deliverers.keys()];
     if (targets.length === 0) return report;
     const blocked = new Set<string>();
-    const due = await this.opts.models.Message.find(this.dueFilter(now, targets), { _id: 1, conversation: 1, delivery: 1 })
+    const undelivered = await this.opts.models.Message.find(
+      { 'delivery.target': { $in: targets }, 'delivery.status': { $in: ['pending', 'sending'] } },
+      { _id: 1, conversation: 1, delivery: 1 },
+    )
       .sort({ receivedAt: 1, _id: 1 })
       .limit(SWEEP_BATCH)
       .lean();
-    for (const candidate of due) {
-      const key = `${candidate.delivery.target}:${String(candidate.conversation ?? candidate._id)}`;
+    for (const candidate of undelivered) {
+      const key = this.orderKey(candidate);
       if (blocked.has(key)) continue;
-      const message = await this.claim(candidate._id, targets);
+      const d = candidate.delivery;
+      const due = (d.status === 'pending' && d.nextAttemptAt <= now) || (d.status === 'sending' && d.claimedUntil != null && d.claimedUntil < now);
+      const message = due ? await this.claim(candidate._id, targets) : null;
       if (!message) {
-        // Held by another process: what comes after it in the conversation must wait for it.
-        blocked.add(key);
-        continue;
-      }
-      if (await this.earlierPending(message)) {
-        await this.release(message);
+        // Not due yet, or held by another process: what comes after it in the conversation must wait.
         blocked.add(key);
         continue;
       }
@@ -157,27 +204,23 @@ export class Outbox {
       report[outcome === 'delivered' ? 'delivered' : outcome === 'failed' ? 'failed' : 'retried']++;
       if (outcome === 'retry') blocked.add(key);
     }
+    // A conversation with nothing held back any more no longer makes immediate deliveries wait.
+    for (const key of this.waiting) if (!blocked.has(key)) this.waiting.delete(key);
     return report;
   }
 
-  /** Is an earlier message of the same conversation, to the same side, still undelivered? */
-  private async earlierPending(message: OutboxMessage): Promise<boolean> {
-    if (!message.conversation) return false;
-    const earlier = await this.opts.models.Message.exists({
-      _id: { $ne: message._id },
-      conversation: message.conversation,
-      'delivery.target': message.delivery.target,
-      'delivery.status': { $in: ['pending', 'sending'] },
-      receivedAt: { $lt: message.receivedAt },
-    });
-    return earlier !== null;
-  }
-
-  /** Gives a claimed message back for a later attempt (the attempt did not happen). */
+  /** Gives a claimed message back for a later attempt (the attempt did not happen, so it does not count). */
   private async release(message: OutboxMessage): Promise<void> {
     await this.opts.models.Message.updateOne(
       { _id: message._id },
-      { $set: { 'delivery.status': 'pending', 'delivery.claimedUntil': null, 'delivery.nextAttemptAt': new Date() } },
+      {
+        $set: {
+          'delivery.status': 'pending',
+          'delivery.claimedUntil': null,
+          'delivery.nextAttemptAt': new Date(),
+          'delivery.deferrals': (message.delivery.deferrals ?? 0) + 1,
+        },
+      },
     );
   }
 
@@ -209,7 +252,11 @@ export class Outbox {
       return 'delivered';
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, { permanent: false });
-      const giveUp = e.options.permanent || message.delivery.attempts >= this.opts.maxAttempts;
+      const outage = !e.options.permanent && e.options.outage === true;
+      const deferrals = (message.delivery.deferrals ?? 0) + (outage ? 1 : 0);
+      // Attempts that count: not the claims given back untried, nor the ones that met an outage.
+      const counted = message.delivery.attempts - deferrals;
+      const giveUp = e.options.permanent || (!outage && counted >= this.opts.maxAttempts);
       const lastError = { code: e.options.code ?? null, reason: e.message, at: new Date() };
       if (giveUp) {
         await this.opts.models.Message.updateOne(
@@ -221,12 +268,21 @@ export class Outbox {
         if (failed && this.opts.onGaveUp) await this.opts.onGaveUp(failed).catch((hookErr: unknown) => log.error({ err: hookErr }, 'could not report a failed delivery'));
         return 'failed';
       }
-      const delay = Math.max(e.options.retryAfterMs ?? 0, retryDelayMs(message.delivery.attempts, this.backoff));
+      const backoff = outage ? Math.min(retryDelayMs(message.delivery.attempts, this.backoff), OUTAGE_RETRY_MAX_MS) : retryDelayMs(Math.max(counted, 1), this.backoff);
+      const delay = Math.max(e.options.retryAfterMs ?? 0, backoff);
       await this.opts.models.Message.updateOne(
         { _id: message._id },
-        { $set: { 'delivery.status': 'pending', 'delivery.claimedUntil': null, 'delivery.nextAttemptAt': new Date(Date.now() + delay), 'delivery.lastError': lastError } },
+        {
+          $set: {
+            'delivery.status': 'pending',
+            'delivery.claimedUntil': null,
+            'delivery.nextAttemptAt': new Date(Date.now() + delay),
+            'delivery.lastError': lastError,
+            'delivery.deferrals': deferrals,
+          },
+        },
       );
-      log.warn({ code: lastError.code, reason: lastError.reason, retryInMs: delay }, 'delivery will be retried');
+      log.warn({ code: lastError.code, reason: lastError.reason, retryInMs: delay, outage }, 'delivery will be retried');
       return 'retry';
     }
   }
