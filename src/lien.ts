@@ -136,7 +136,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
         try {
           return matrix.current();
         } catch (err) {
-          throw new DeliveryError((err as Error).message, { permanent: false, code: 'homeserver_unreachable' });
+          throw new DeliveryError((err as Error).message, { permanent: false, code: 'homeserver_unreachable', outage: true });
         }
       },
       botUserId: () => matrix.userId,

@@ -11,7 +11,7 @@ import { InvalidPhoneNumberError, toE164 } from '../domain/phone.js';
 import type { Vars } from '../i18n/translator.js';
 import type { ConversationDocument, WorkerDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
-import type { Directory } from './directory.js';
+import { newPseudonym, type Directory } from './directory.js';
 import type { Portals } from './portals.js';
 
 type CommandName = 'help' | 'link' | 'away' | 'back' | 'done';
@@ -120,7 +120,7 @@ export class RoomCommands {
       await Conversation.updateOne({ person: holder._id }, { $set: { matrixRoomId: null, owner: worker._id } });
       personId = holder._id;
     } else {
-      const created = await Person.create({ phoneIndex: this.ctx.cipher.blindIndex(phone), phoneSealed: this.ctx.cipher.encrypt(phone), displayName: name, pseudonym: `Personne ${Date.now() % 10000}`, team: worker.team, referent: worker._id });
+      const created = await Person.create({ phoneIndex: this.ctx.cipher.blindIndex(phone), phoneSealed: this.ctx.cipher.encrypt(phone), displayName: name, pseudonym: newPseudonym(), team: worker.team, referent: worker._id });
       personId = created._id;
     }
     const person = await Person.findById(personId);

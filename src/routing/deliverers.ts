@@ -18,10 +18,17 @@ export type MediaFetcher = (url: string) => Promise<{ data: Uint8Array; contentT
 /** How a failed homeserver call should be handled by the outbox. */
 export function matrixDeliveryError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
-  if (err instanceof HomeserverUnreachableError) return new DeliveryError(err.message, { permanent: false, code: 'homeserver_unreachable' });
+  if (err instanceof HomeserverUnreachableError) return new DeliveryError(err.message, { permanent: false, code: 'homeserver_unreachable', outage: true });
   if (err instanceof MatrixError) {
     const transient = err.status === 429 || err.status >= 500;
-    return new DeliveryError(err.message, { permanent: !transient, code: err.errcode ?? String(err.status), ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}) });
+    // 502, 503, 504: the reverse proxy in front of the homeserver answers for it while it is down.
+    const outage = err.status === 502 || err.status === 503 || err.status === 504;
+    return new DeliveryError(err.message, {
+      permanent: !transient,
+      code: err.errcode ?? String(err.status),
+      ...(outage ? { outage } : {}),
+      ...(err.retryAfterMs ? { retryAfterMs: err.retryAfterMs } : {}),
+    });
   }
   return new DeliveryError((err as Error).message, { permanent: false });
 }

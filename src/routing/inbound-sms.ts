@@ -4,7 +4,7 @@
  */
 import type { InboundSms } from '../channels/sms/types.js';
 import { consentKeyword } from '../domain/keywords.js';
-import { toE164 } from '../domain/phone.js';
+import { InvalidPhoneNumberError, toE164 } from '../domain/phone.js';
 import type { PersonDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 import { Directory } from './directory.js';
@@ -24,7 +24,14 @@ export class InboundSmsHandler {
 
   /** Resolves once the SMS is stored durably (Lien then acknowledges Twilio); posting follows. */
   async handle(sms: InboundSms): Promise<void> {
-    const from = toE164(sms.from, this.ctx.defaultCountry);
+    // A sender that is not a phone number (a short code, a carrier's name) still reaches triage as it is.
+    let from: string;
+    try {
+      from = toE164(sms.from, this.ctx.defaultCountry);
+    } catch (err) {
+      if (!(err instanceof InvalidPhoneNumberError)) throw err;
+      from = sms.from.trim();
+    }
     const { person } = await this.directory.personForInbound(from);
     const conversation = await this.directory.conversationFor(person);
     const { message, duplicate } = await this.messages.storeInbound({
@@ -82,7 +89,8 @@ export class InboundSmsHandler {
     const period = Math.floor(Date.now() / UNKNOWN_REPLY_PERIOD_MS);
     if (!(await this.ctx.claims.acquire(`unknown-reply:${String(person._id)}:${period}`))) return;
     await this.messages.queueNotice(conversationId, `triage:${messageId}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.triageArrived', { phone, prefix: this.ctx.commandPrefix }));
-    if (person.optedOut) return;
+    // Read again: this very message may have been a STOP, and nothing but its confirmation follows a STOP.
+    if ((await this.ctx.models.Person.findById(person._id, { optedOut: 1 }).lean())?.optedOut) return;
     await this.messages.queueSms({ keyPrefix: `unknown-reply:${messageId}`, conversation: conversationId, person: person._id, body: this.ctx.i18n.t(person.language, 'sms.unknownNumber'), kind: 'notice' });
   }
 }

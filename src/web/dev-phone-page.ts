@@ -5,6 +5,7 @@ export const DEV_PHONE_PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Lien – téléphone de démonstration</title>
+<link rel="icon" href="data:,">
 <style>
   :root { font-family: system-ui, sans-serif; color: #1c1c1c; background: #f3f1ec; }
   body { margin: 0; padding: 1rem; }
@@ -48,6 +49,7 @@ export const DEV_PHONE_PAGE = `<!doctype html>
 <script>
 const $ = (id) => document.getElementById(id);
 const time = (t) => new Date(t).toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit' });
+const STATUS = { pending: 'en attente', sending: 'envoi…', sent: 'envoyé', delivered: 'reçu', failed: 'non remis' };
 async function api(path, body) {
   const res = await fetch('/dev/phone/api/' + path, body ? { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ body }) } : {});
   const data = await res.json().catch(() => ({}));
@@ -72,7 +74,7 @@ function bubble(cls, text, meta) {
 async function refresh() {
   try {
     const t = await api('thread');
-    render($('phone'), t.messages, (m) => bubble(m.direction, m.body, time(m.at) + (m.direction === 'inbound' ? '' : ' · ' + m.status)));
+    render($('phone'), t.messages, (m) => bubble(m.direction, m.body, time(m.at) + (m.direction === 'inbound' ? '' : ' · ' + (STATUS[m.status] || m.status))));
     $('phone-error').textContent = '';
   } catch (e) { $('phone-error').textContent = e.message; }
   try {
@@ -93,7 +95,7 @@ wire('sms-form', 'sms-text', 'sms', 'phone-error');
 wire('reply-form', 'reply-text', 'reply', 'room-error');
 api('info').then((i) => {
   $('phone-title').firstChild.textContent = 'Téléphone de ' + i.personName;
-  $('phone-number').textContent = i.personPhone + ' → numéro du service ' + i.serviceNumber;
+  $('phone-number').textContent = i.personPhone + ' → service ' + i.serviceNumber;
   $('room-worker').textContent = 'vue de ' + i.worker + ' (' + i.workerId + ')';
 });
 refresh();

@@ -5,17 +5,18 @@
  * Matrix account in the rooms, and read what comes out where it comes out.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import nock from 'nock';
 import { inject } from 'vitest';
 import { MatrixClient, MatrixError } from '../../src/channels/matrix/client.js';
 import { signTwilioRequest } from '../../src/channels/sms/signature.js';
 import type { PersonDocument, TeamDocument, WorkerDocument } from '../../src/store/models/index.js';
-import fr from '../../locales/fr.json' with { type: 'json' };
 import { startTestLien, type TestLien } from './lien.js';
 import { readRoomEvents, registerUser, uniqueLocalpart, type MatrixEvent } from './matrix.js';
 import { waitFor } from './wait.js';
 
-export { fr };
+/** Lien's French sentences, as the workers read them. */
+export const fr = JSON.parse(readFileSync(new URL('../../locales/fr.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 export const SERVICE_NUMBER = '+33757000000';
 export const TWILIO_API = 'https://api.twilio.com';
@@ -59,7 +60,7 @@ export interface TwilioRequest {
  */
 export class TwilioApi {
   readonly requests: TwilioRequest[] = [];
-  private readonly planned = new Map<string, Array<{ status: number; body: Record<string, unknown> }>>();
+  private readonly planned: Array<{ to: string; text: string | undefined; status: number; body: Record<string, unknown> }> = [];
   readonly path: string;
 
   constructor(readonly accountSid: string) {
@@ -68,22 +69,28 @@ export class TwilioApi {
 
   /** Intercepts Twilio's API (and nothing else: every other non-loopback connection is refused). */
   install(): void {
+    const answer = (form: Record<string, string>, authorization: string | undefined) => this.answer(form, authorization);
     nock.disableNetConnect();
     nock.enableNetConnect(/127\.0\.0\.1|localhost/);
     nock(TWILIO_API)
       .persist()
       .post(this.path)
-      .reply((_uri, body, ) => {
-        const form = formOf(body);
-        const plan = this.planned.get(form.To ?? '')?.shift();
-        if (plan) {
-          this.requests.push({ form, status: plan.status });
-          return [plan.status, plan.body];
-        }
-        const sid = twilioSid();
-        this.requests.push({ form, status: 201, sid });
-        return [201, { sid, account_sid: this.accountSid, to: form.To, from: form.From, body: form.Body, status: 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01', uri: `${this.path.replace(/\.json$/, '')}/${sid}.json` }];
+      .reply(function (_uri, body) {
+        return answer(formOf(body), this.req.headers.authorization);
       });
+  }
+
+  /** Records a request and answers it: as planned for its number and text, or 201 with a new SID. */
+  private answer(form: Record<string, string>, authorization: string | undefined): [number, Record<string, unknown>] {
+    const i = this.planned.findIndex((p) => p.to === form.To && (p.text === undefined || p.text === form.Body));
+    const [plan] = i >= 0 ? this.planned.splice(i, 1) : [];
+    if (plan) {
+      this.requests.push({ form, status: plan.status, authorization });
+      return [plan.status, plan.body];
+    }
+    const sid = twilioSid();
+    this.requests.push({ form, status: 201, sid, authorization });
+    return [201, { sid, account_sid: this.accountSid, to: form.To, from: form.From, body: form.Body, status: 'queued', num_segments: '1', direction: 'outbound-api', api_version: '2010-04-01', uri: `${this.path.replace(/\.json$/, '')}/${sid}.json` }];
   }
 
   uninstall(): void {
@@ -91,11 +98,14 @@ export class TwilioApi {
     nock.enableNetConnect();
   }
 
-  /** The next `times` requests for this number get this HTTP answer (Twilio's error body). */
-  failNext(to: string, status: number, code: number, times = 1): void {
-    const list = this.planned.get(to) ?? [];
-    for (let i = 0; i < times; i++) list.push({ status, body: { code, message: 'planned failure', more_info: `https://www.twilio.com/docs/errors/${code}`, status } });
-    this.planned.set(to, list);
+  /**
+   * The next `times` requests for this number (and this text, when given) get this HTTP answer, with
+   * Twilio's error body.
+   */
+  failNext(to: string, status: number, code: number, opts: { times?: number; text?: string } = {}): void {
+    for (let i = 0; i < (opts.times ?? 1); i++) {
+      this.planned.push({ to, text: opts.text, status, body: { code, message: 'planned failure', more_info: `https://www.twilio.com/docs/errors/${code}`, status } });
+    }
   }
 
   /** Every request for this number, in the order Twilio received them. */

@@ -1,6 +1,10 @@
-/** Runs `src/main.ts` as a real process, the way `npm start` does, and watches what it says. */
+/**
+ * Runs `src/main.ts` as a real process, as `npm start` does (through tsx), and watches what it says.
+ * Node is started with tsx's loader rather than through the `tsx` command, which would run Lien in a
+ * child process of its own: here the process the test signals is Lien itself, so a SIGKILL kills Lien
+ * rather than orphaning it.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 
 export interface LienProcess {
   child: ChildProcess;
@@ -11,8 +15,7 @@ export interface LienProcess {
 }
 
 export function spawnLien(env: Record<string, string>): LienProcess {
-  const tsx = path.resolve('node_modules/.bin/tsx');
-  const child = spawn(tsx, ['src/main.ts'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -110,6 +110,18 @@ function parseMedia(content: Record<string, unknown>, msgtype: string): ParsedMe
 }
 
 /**
+ * The text of a reply without its fallback: the quoted lines ("> …") some clients put first, and the
+ * blank line after them. A text that is only a quote is left as it is.
+ */
+function stripReplyFallback(body: string): string {
+  const lines = body.split('\n');
+  let quoted = 0;
+  while (quoted < lines.length && lines[quoted]?.startsWith('>')) quoted++;
+  if (quoted === 0 || lines[quoted] !== '') return body;
+  return lines.slice(quoted + 1).join('\n');
+}
+
+/**
  * Reads an `m.room.message` event: its kind, text, and attachment. Edits (`m.replace`) are recognised
  * and carry the new text; anything that is not a readable message (redacted, encrypted, other event
  * types, unknown msgtypes) is 'other'.
@@ -141,9 +153,12 @@ export function parseRoomMessage(event: RoomEvent): ParsedMessage {
   }
 
   const msgtype = str(content.msgtype);
-  const body = str(content.body);
-  if (!msgtype || body === undefined) return { kind: 'other', ...(msgtype ? { msgtype } : {}) };
-  const html = str(content.format) === 'org.matrix.custom.html' ? str(content.formatted_body) : undefined;
+  const rawBody = str(content.body);
+  if (!msgtype || rawBody === undefined) return { kind: 'other', ...(msgtype ? { msgtype } : {}) };
+  const rawHtml = str(content.format) === 'org.matrix.custom.html' ? str(content.formatted_body) : undefined;
+  // A reply may start with a quote of the message it answers (the "fallback"): not part of what was written.
+  const body = inReplyTo ? stripReplyFallback(rawBody) : rawBody;
+  const html = inReplyTo && rawHtml !== undefined ? rawHtml.replace(/^\s*<mx-reply>[\s\S]*?<\/mx-reply>/u, '') : rawHtml;
   const common = { body, msgtype, ...(html !== undefined ? { html } : {}), ...reply };
   switch (msgtype) {
     case 'm.text':

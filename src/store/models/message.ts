@@ -34,6 +34,12 @@ export const messageSchema = new Schema(
       part: { type: Number, default: 0 },
       status: { type: String, enum: DELIVERY_STATUSES, required: true, default: 'pending' },
       attempts: { type: Number, default: 0 },
+      /**
+       * Of those attempts, the ones that do not count toward giving up: claims given back untried (an
+       * earlier message of the conversation had to go first) and attempts that found the other side
+       * unreachable (an outage says nothing about the message).
+       */
+      deferrals: { type: Number, default: 0 },
       nextAttemptAt: { type: Date, default: () => new Date() },
       /** A `sending` claim expires at this time, so a crashed process never holds a message forever. */
       claimedUntil: { type: Date, default: null },
