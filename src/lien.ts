@@ -165,6 +165,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     outbox.register('matrix', new RoomDeliverer(ctx, directory, portals, config.twilio ? twilioMediaFetcher(config.twilio.accountSid, config.twilio.authToken) : undefined));
     outbox.register('sms', new PhoneDeliverer(ctx, directory, sender));
     outbox.setHooks({ onDelivered: (m) => feedback.onSent(m), onGaveUp: (m) => feedback.onGaveUp(m) });
+    await outbox.prime();
 
     // The sync loop starts once Lien is logged in (at once, or when the homeserver comes back).
     let sync: SyncLoop | undefined;

@@ -90,6 +90,19 @@ export class Outbox {
     this.deliverers.set(target, deliverer);
   }
 
+  /**
+   * Learns, once at start and before anything is delivered now, which conversations still have a
+   * message waiting (left by the previous run, or by another process), so that what arrives next does
+   * not overtake it: immediate deliveries only know what this process saw.
+   */
+  async prime(): Promise<void> {
+    const undelivered = await this.opts.models.Message.find(
+      { 'delivery.target': { $in: [...this.deliverers.keys()] }, 'delivery.status': { $in: ['pending', 'sending'] } },
+      { _id: 1, conversation: 1, delivery: 1 },
+    ).lean();
+    for (const m of undelivered) this.markWaiting(this.orderKey(m));
+  }
+
   private dueFilter(now: Date, targets: DeliveryTarget[]) {
     return {
       'delivery.target': { $in: targets },
@@ -136,34 +149,53 @@ export class Outbox {
    * one this process knows to be waiting (the sweeper keeps the order across processes and restarts).
    */
   deliverNow(id: Types.ObjectId): Promise<boolean> {
-    return this.inOrder(String(id), async () => {
+    return this.inOrder(String(id), async (key) => {
       const message = await this.claim(id, [...this.deliverers.keys()]);
-      if (!message) return false;
-      const key = this.orderKey(message);
+      if (!message) {
+        // Not ours to send now: held by the sweeper or another process, or waiting out its backoff. If it
+        // is still undelivered, what comes after it in the conversation must not overtake it.
+        const current = await this.opts.models.Message.findById(id, { delivery: 1 }).lean();
+        if (current && (current.delivery.status === 'pending' || current.delivery.status === 'sending')) this.markWaiting(key);
+        return false;
+      }
       if (this.waiting.has(key)) {
         await this.release(message);
         return false;
       }
       const outcome = await this.attempt(message);
-      if (outcome === 'retry') this.waiting.add(key);
+      if (outcome === 'retry') this.markWaiting(key);
       return outcome === 'delivered';
     });
   }
 
-  /** Conversations (per side) with a message this process saw fail and that still waits for its retry. */
-  private readonly waiting = new Set<string>();
+  /**
+   * Conversations (per side) with a message this process saw fail or held elsewhere and that still
+   * waits; each mark is new, so that a sweep clears only the marks it saw settled.
+   */
+  private readonly waiting = new Map<string, number>();
+  private waitingMarks = 0;
   private readonly chains = new Map<string, Promise<unknown>>();
+  /** The conversation look-ups of deliverNow, one after the other, so that each joins its chain in call order. */
+  private lookups: Promise<unknown> = Promise.resolve();
+
+  private markWaiting(key: string): void {
+    this.waiting.set(key, ++this.waitingMarks);
+  }
 
   private orderKey(message: Pick<OutboxMessage, 'delivery' | 'conversation' | '_id'>): string {
     return `${message.delivery.target}:${String(message.conversation ?? message._id)}`;
   }
 
   /** Runs deliveries of one conversation one at a time, in the order they were asked for. */
-  private async inOrder<T>(messageId: string, run: () => Promise<T>): Promise<T> {
-    const doc = await this.opts.models.Message.findById(messageId, { conversation: 1, delivery: 1 }).lean();
+  private async inOrder<T>(messageId: string, run: (key: string) => Promise<T>): Promise<T> {
+    // Looked up one after the other: two calls made in order join the chain in that order, whichever
+    // look-up the database would have answered first.
+    const lookup = this.lookups.then(() => this.opts.models.Message.findById(messageId, { conversation: 1, delivery: 1 }).lean());
+    this.lookups = lookup.catch(() => undefined);
+    const doc = await lookup;
     const key = doc ? this.orderKey(doc) : messageId;
     const previous = this.chains.get(key) ?? Promise.resolve();
-    const next = previous.then(run, run);
+    const next = previous.then(() => run(key), () => run(key));
     const settled = next.catch(() => undefined);
     this.chains.set(key, settled);
     void settled.then(() => {
@@ -182,6 +214,7 @@ export class Outbox {
     const targets = [...this.deliverers.keys()];
     if (targets.length === 0) return report;
     const blocked = new Set<string>();
+    const marks = new Map(this.waiting);
     const undelivered = await this.opts.models.Message.find(
       { 'delivery.target': { $in: targets }, 'delivery.status': { $in: ['pending', 'sending'] } },
       { _id: 1, conversation: 1, delivery: 1 },
@@ -198,6 +231,8 @@ export class Outbox {
       if (!message) {
         // Not due yet, or held by another process: what comes after it in the conversation must wait.
         blocked.add(key);
+        // Waiting out a backoff (an attempt failed, maybe in another process): immediate deliveries wait too.
+        if (!due && d.status === 'pending') this.markWaiting(key);
         continue;
       }
       const outcome = await this.attempt(message);
@@ -205,7 +240,8 @@ export class Outbox {
       if (outcome === 'retry') blocked.add(key);
     }
     // A conversation with nothing held back any more no longer makes immediate deliveries wait.
-    for (const key of this.waiting) if (!blocked.has(key)) this.waiting.delete(key);
+    // (Only marks this sweep saw from its start: one set meanwhile is about a message it did not see.)
+    for (const [key, mark] of marks) if (!blocked.has(key) && this.waiting.get(key) === mark) this.waiting.delete(key);
     return report;
   }
 

@@ -77,6 +77,8 @@ export class InboundSmsHandler {
       await this.messages.queueSms({ keyPrefix: `optout-ack:${messageId}`, conversation: conversationId, person: person._id, body: this.ctx.i18n.t(person.language, 'sms.optedOut'), kind: 'notice' });
     } else {
       const wasOut = Boolean(person.optedOut);
+      // START from someone who never said STOP changes nothing: no notice, no confirmation to send.
+      if (!wasOut) return;
       await this.ctx.models.Person.updateOne({ _id: person._id }, { $set: { optedOut: null } });
       await this.ctx.audit.append({ actor: { kind: 'person', id: String(person._id) }, action: 'person.opted_in', subject: { kind: 'person', id: String(person._id) }, conversation: conversationId, details: { keyword: keyword.keyword, wasOptedOut: wasOut } });
       await this.messages.queueNotice(conversationId, `optin:${messageId}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.optedIn', { name: label }));

@@ -1,7 +1,9 @@
 /**
- * Lien is killed (SIGKILL: no clean stop) while an SMS it has stored is still on its way to the room.
- * Started again on the same database, it posts that SMS, exactly once. Lien runs as a real process, on a
- * database of the run's FerretDB and on a Synapse of this file's own, which the test stops and starts.
+ * Lien is killed (SIGKILL: no clean stop) while an SMS it has stored is still on its way to the room,
+ * waiting out a homeserver outage or with its request in flight. Started again on the same database, it
+ * posts that SMS exactly once, and nothing that arrives after the restart overtakes it. Lien runs as a
+ * real process, on a database of the run's FerretDB and on a Synapse of this file's own, which the test
+ * stops, freezes and starts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

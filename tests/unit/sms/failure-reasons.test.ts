@@ -33,7 +33,9 @@ describe('smsFailureReason', () => {
   });
 
   it('answers unknown for anything else', () => {
-    for (const code of [null, '', ' ', 'abc', 0, -1, 12345, '99999', 20003]) expect(smsFailureReason(code)).toBe('unknown');
+    for (const code of [null, '', ' ', 'abc', 0, -1, 12345, '99999']) expect(smsFailureReason(code)).toBe('unknown');
+    // Wrong credentials: the service's account, not the person's phone, is what needs fixing.
+    expect(smsFailureReason(20003)).toBe('account');
   });
 });
 
