@@ -24,7 +24,7 @@ import { InboundSmsHandler } from './routing/inbound-sms.js';
 import { Portals } from './routing/portals.js';
 import { RoomEventsHandler } from './routing/room-events.js';
 import { devPhoneRouter } from './web/dev-phone.js';
-import type { StoredSession } from './channels/matrix/session.js';
+import type { SessionStore, StoredSession } from './channels/matrix/session.js';
 import type { Config } from './config.js';
 import { registerUser, startSynapse, type EmbeddedSynapse } from './embedded/synapse.js';
 import type { Logger } from './logger.js';
@@ -61,6 +61,18 @@ export interface Lien {
 
 const BOT_LOCALPART = 'lien';
 
+/** Lien's Matrix session, kept in the settings with its access token sealed. */
+function sessionStore(settings: Settings, cipher: FieldCipher): SessionStore {
+  const key = 'matrix.session';
+  return {
+    load: async () => {
+      const s = await settings.get<{ userId: string; deviceId: string; accessTokenSealed: string }>(key);
+      return s ? { userId: s.userId, deviceId: s.deviceId, accessToken: cipher.decrypt(s.accessTokenSealed) } : undefined;
+    },
+    save: (s: StoredSession) => settings.set(key, { userId: s.userId, deviceId: s.deviceId, accessTokenSealed: cipher.encrypt(s.accessToken) }),
+  };
+}
+
 /** The embedded default: a local Synapse in the data directory, and Lien's bot account on it. */
 async function embeddedMatrix(config: Config, progress: (line: string) => void, logger: Logger) {
   const synapse = await startSynapse({ toolsDir: config.toolsDir, dataDir: path.join(config.dataDir, 'synapse'), progress });
@@ -79,7 +91,8 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
   try {
     const db = await openDatabase(config, logger, progress);
     cleanups.push(() => db.close());
-    const cipher = new FieldCipher(await resolveSecretKey(config.secretKey, config.dataDir));
+    const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
+    const cipher = new FieldCipher(secretKey);
     const audit = new AuditLog(db.models);
     const settings = new Settings(db.models);
 
@@ -96,29 +109,10 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       const embedded = await embeddedMatrix(config, progress, logger);
       synapse = embedded.synapse;
       cleanups.push(() => embedded.synapse.stop());
-      matrixTarget = embedded;
+      matrixTarget = { homeserverUrl: embedded.homeserverUrl, userId: embedded.userId, password: embedded.password };
     }
-    const sessionKey = 'matrix.session';
-    const matrix = new MatrixConnection(
-      {
-        homeserverUrl: matrixTarget.homeserverUrl,
-        userId: matrixTarget.userId,
-        ...(matrixTarget.password ? { password: matrixTarget.password } : {}),
-        ...(matrixTarget.accessToken ? { accessToken: matrixTarget.accessToken } : {}),
-        store: {
-          load: async () => {
-            const s = await settings.get<{ userId: string; deviceId: string; accessTokenSealed: string }>(sessionKey);
-            return s ? { userId: s.userId, deviceId: s.deviceId, accessToken: cipher.decrypt(s.accessTokenSealed) } : undefined;
-          },
-          save: (s: StoredSession) => settings.set(sessionKey, { userId: s.userId, deviceId: s.deviceId, accessTokenSealed: cipher.encrypt(s.accessToken) }),
-        },
-      },
-      logger,
-    );
+    const matrix = new MatrixConnection({ ...matrixTarget, store: sessionStore(settings, cipher) }, logger);
     await matrix.start();
-    cleanups.push(() => matrix.stop());
-
-    if (config.devPhone && config.env === 'production') throw new Error('the dev phone is refused in production: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN');
     const demo = config.demo && synapse ? await seedDemo(db.models, cipher, synapse) : undefined;
 
     const outbox = new Outbox({ models: db.models, logger, maxAttempts: config.scheduler.outboxMaxAttempts });
@@ -151,7 +145,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     const feedback = new DeliveryFeedback(ctx, directory);
     const inbound = new InboundSmsHandler(ctx);
     // Without a Twilio account, the dev phone signs webhooks with a token of its own, derived from the secret key.
-    const webhookAuthToken = config.twilio?.authToken ?? createHmac('sha256', await resolveSecretKey(config.secretKey, config.dataDir)).update('dev phone').digest('hex');
+    const webhookAuthToken = config.twilio?.authToken ?? createHmac('sha256', secretKey).update('dev phone').digest('hex');
     const sender: SmsSender = config.twilio
       ? new TwilioSmsSender({
           accountSid: config.twilio.accountSid,
