@@ -44,13 +44,21 @@ export class Portals {
   private async once(key: string, read: () => Promise<string | null | undefined>, create: () => Promise<string>): Promise<string> {
     const existing = await read();
     if (existing) return existing;
-    if (!(await this.ctx.claims.acquireRenewable(key, CREATION_STALE_MS))) {
+    const claim = await this.ctx.claims.acquireRenewable(key, CREATION_STALE_MS);
+    if (!claim) {
       const raced = await read();
       if (raced) return raced;
       throw new DeliveryError(`${key} is being created by another process`, { permanent: false, retryAfterMs: 2000 });
     }
     const again = await read();
-    return again ?? create();
+    if (again) return again;
+    try {
+      return await create();
+    } catch (err) {
+      // Nothing was recorded (the homeserver is away, say): the next attempt may create it straight away.
+      await this.ctx.claims.release(claim);
+      throw err;
+    }
   }
 
   async teamSpace(team: TeamDocument): Promise<string> {

@@ -28,15 +28,21 @@ export class Claims {
   /**
    * Like acquire, for work that may be abandoned (the process died half-way): a claim older than staleMs
    * is passed over by claiming the next generation of the key. Never more than one fresh holder.
+   * Returns the claim won (to `release` when the work failed and may be tried again at once), or null.
    */
-  async acquireRenewable(key: string, staleMs: number, holder = PROCESS_ID): Promise<boolean> {
+  async acquireRenewable(key: string, staleMs: number, holder = PROCESS_ID): Promise<string | null> {
     for (let generation = 1; generation <= 20; generation++) {
       const k = `${key}#${generation}`;
-      if (await this.acquire(k, holder)) return true;
+      if (await this.acquire(k, holder)) return k;
       const at = await this.claimedAt(k);
-      if (at && at.getTime() > Date.now() - staleMs) return false;
+      if (at && at.getTime() > Date.now() - staleMs) return null;
     }
-    return false;
+    return null;
+  }
+
+  /** Gives up a claim this process holds, so that the work can be claimed again at once. */
+  async release(claim: string): Promise<void> {
+    await this.models.Claim.deleteOne({ _id: claim });
   }
 
   /** When the key was claimed, or undefined if it never was. */
