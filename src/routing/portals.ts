@@ -17,11 +17,15 @@ export class Portals {
     private readonly directory: Directory,
   ) {}
 
+  /** One provisioner per login (it remembers the homeserver's default room version). */
+  private cached: { client: unknown; rooms: RoomProvisioner } | undefined;
+
   private async provisioner(): Promise<RoomProvisioner> {
     const client = await this.ctx.matrix();
     const bot = this.ctx.botUserId();
     if (!bot) throw new DeliveryError('not logged in to the homeserver yet', { permanent: false });
-    return new RoomProvisioner(client, bot);
+    if (this.cached?.client !== client) this.cached = { client, rooms: new RoomProvisioner(client, bot) };
+    return this.cached.rooms;
   }
 
   /** A room created but not filed in its space is still the room: keep it rather than make another. */

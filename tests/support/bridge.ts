@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nock from 'nock';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { MatrixClient, MatrixError } from '../../src/channels/matrix/client.js';
 import { signTwilioRequest } from '../../src/channels/sms/signature.js';
 import type { PersonDocument, TeamDocument, WorkerDocument } from '../../src/store/models/index.js';
@@ -353,4 +353,16 @@ export function waitForNotice(bridge: Bridge, roomId: string, body: string, time
 /** Lien's messages in the room whose text is exactly this (a person's SMS as posted, a notice…). */
 export async function botMessages(bridge: Bridge, roomId: string, body: string): Promise<MatrixEvent[]> {
   return (await bridge.worker.messagesFrom(roomId, bridge.botUserId)).filter((e) => e.content.body === body);
+}
+
+/** One bridge for a describe block: started before its first test, stopped after its last. */
+export function useBridge(overrides: Record<string, string> = {}): Bridge {
+  const bridge = {} as Bridge;
+  beforeAll(async () => {
+    Object.assign(bridge, await startBridge(overrides));
+  });
+  afterAll(async () => {
+    await bridge.stop?.();
+  });
+  return bridge;
 }

@@ -70,7 +70,26 @@ export class RoomProvisioner {
 
   /** A private space (invite only); `invite` get power level 50 in it (they can invite, not file rooms). */
   async createSpace(opts: { name: string; topic?: string; invite?: string[] }): Promise<string> {
-    const invite = (opts.invite ?? []).filter((u) => u !== this.botUserId);
+    return this.createPrivateRoom({
+      name: opts.name,
+      topic: opts.topic,
+      invite: opts.invite ?? [],
+      extra: { creation_content: { type: 'm.space' } },
+      initialState: [],
+      eventsDefault: BOT_POWER_LEVEL,
+    });
+  }
+
+  /** What spaces and portal rooms share: private, not a DM, guests kept out, the workers at 50, the bot administering. */
+  private async createPrivateRoom(opts: {
+    name: string;
+    topic: string | undefined;
+    invite: string[];
+    initialState: NonNullable<CreateRoomBody['initial_state']>;
+    eventsDefault: number;
+    extra?: Partial<CreateRoomBody>;
+  }): Promise<string> {
+    const invite = opts.invite.filter((u) => u !== this.botUserId);
     return this.client.createRoom({
       name: opts.name,
       ...(opts.topic !== undefined ? { topic: opts.topic } : {}),
@@ -78,9 +97,9 @@ export class RoomProvisioner {
       visibility: 'private',
       is_direct: false,
       invite,
-      creation_content: { type: 'm.space' },
-      initial_state: [{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } }],
-      power_level_content_override: await this.powerLevels(invite, { eventsDefault: BOT_POWER_LEVEL }),
+      ...opts.extra,
+      initial_state: [{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } }, ...opts.initialState],
+      power_level_content_override: await this.powerLevels(invite, { eventsDefault: opts.eventsDefault }),
     });
   }
 
@@ -89,23 +108,12 @@ export class RoomProvisioner {
    * when given (`m.space.child` in the space, `m.space.parent` in the room).
    */
   async createPortalRoom(opts: PortalRoomOptions): Promise<string> {
-    const invite = opts.invite.filter((u) => u !== this.botUserId);
     const initialState: NonNullable<CreateRoomBody['initial_state']> = [
       { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: opts.historyVisibility ?? 'shared' } },
-      { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
     ];
     if (opts.encrypted) initialState.push({ type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } });
     if (opts.spaceId) initialState.push({ type: 'm.space.parent', state_key: opts.spaceId, content: { via: [this.serverName], canonical: true } });
-    const roomId = await this.client.createRoom({
-      name: opts.name,
-      ...(opts.topic !== undefined ? { topic: opts.topic } : {}),
-      preset: 'private_chat',
-      visibility: 'private',
-      is_direct: false,
-      invite,
-      initial_state: initialState,
-      power_level_content_override: await this.powerLevels(invite, { eventsDefault: 0 }),
-    });
+    const roomId = await this.createPrivateRoom({ name: opts.name, topic: opts.topic, invite: opts.invite, initialState, eventsDefault: 0 });
     if (opts.spaceId) {
       try {
         await this.addToSpace(opts.spaceId, roomId);

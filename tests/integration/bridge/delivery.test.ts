@@ -3,9 +3,9 @@
  * again, and the SMS goes once), Twilio's status callbacks shown as reactions on the worker's message,
  * and an SMS the carrier could not deliver explained in words in the room.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MatrixEvent } from '../../support/matrix.js';
-import { addPerson, frText, joinPortal, sendSms, sendStatus, sleep, startBridge, type Bridge } from '../../support/bridge.js';
+import { addPerson, frText, joinPortal, sendSms, sendStatus, sleep, useBridge } from '../../support/bridge.js';
 import { waitFor } from '../../support/wait.js';
 
 function reactionsOn(events: MatrixEvent[], eventId: string): Array<{ sender: string; key: unknown }> {
@@ -15,13 +15,7 @@ function reactionsOn(events: MatrixEvent[], eventId: string): Array<{ sender: st
 }
 
 describe('bridge: delivery of replies, and what the worker sees of it', () => {
-  let bridge: Bridge;
-  beforeAll(async () => {
-    bridge = await startBridge();
-  });
-  afterAll(async () => {
-    await bridge?.stop();
-  });
+  const bridge = useBridge();
 
   it('sends a reply once after Twilio answered 500 then 201 (a follow-up waits its turn), shows "sent" then "delivered" as reactions, and explains an undelivered SMS', async () => {
     const { worker, twilio, lien } = bridge;

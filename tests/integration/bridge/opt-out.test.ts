@@ -2,17 +2,11 @@
  * STOP and START: the person's choice is honoured at once, the room is told, and the person gets the one
  * confirmation carriers expect.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPerson, frText, joinPortal, mobileNumber, SERVICE_NUMBER, sendSms, sleep, startBridge, triageRoomOf, waitForNotice, type Bridge } from '../../support/bridge.js';
+import { describe, expect, it } from 'vitest';
+import { addPerson, frText, joinPortal, mobileNumber, sendSms, SERVICE_NUMBER, sleep, triageRoomOf, useBridge, waitForNotice } from '../../support/bridge.js';
 
 describe('bridge: STOP and START', () => {
-  let bridge: Bridge;
-  beforeAll(async () => {
-    bridge = await startBridge();
-  });
-  afterAll(async () => {
-    await bridge?.stop();
-  });
+  const bridge = useBridge();
 
   it('stops replies after STOP (with one confirmation SMS and a notice), and lets them go again after START', async () => {
     const { worker, twilio, lien } = bridge;

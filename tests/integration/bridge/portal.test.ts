@@ -2,30 +2,12 @@
  * A person's SMS reaches their portal room, and the worker's answer in that room reaches their phone:
  * against the run's Synapse and FerretDB, with Twilio's API stood in for by nock.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signTwilioRequest } from '../../../src/channels/sms/signature.js';
-import {
-  addPerson,
-  botMessages,
-  inboundParams,
-  joinPortal,
-  mobileNumber,
-  SERVICE_NUMBER,
-  sendSms,
-  sleep,
-  startBridge,
-  twilioSid,
-  type Bridge,
-} from '../../support/bridge.js';
+import { addPerson, botMessages, inboundParams, joinPortal, mobileNumber, sendSms, SERVICE_NUMBER, sleep, twilioSid, useBridge } from '../../support/bridge.js';
 
 describe('bridge: SMS into the portal room, replies out as SMS', () => {
-  let bridge: Bridge;
-  beforeAll(async () => {
-    bridge = await startBridge();
-  });
-  afterAll(async () => {
-    await bridge?.stop();
-  });
+  const bridge = useBridge();
 
   it("posts a person's SMS in their own room, labelled with their name, and sends the worker's reply back exactly once", async () => {
     const { worker, twilio, lien } = bridge;

@@ -2,26 +2,22 @@
  * What a worker writes in a portal room that is not a plain reply: an image, an edit, a redaction,
  * commands; and a reply too long for one SMS.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { smsSegments } from '../../../src/channels/sms/segments.js';
-import { addPerson, frText, joinPortal, sendSms, sleep, startBridge, waitForNotice, type Bridge } from '../../support/bridge.js';
+import { addPerson, frText, joinPortal, sendSms, sleep, useBridge, waitForNotice } from '../../support/bridge.js';
 
 /** A 1×1 transparent PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
 describe('bridge: what else workers write in a portal room', () => {
-  let bridge: Bridge;
+  const bridge = useBridge();
   let thomas: Awaited<ReturnType<typeof addPerson>>;
   let roomId: string;
   beforeAll(async () => {
-    bridge = await startBridge();
     thomas = await addPerson(bridge, { displayName: 'Thomas Lefèvre' });
     expect((await sendSms(bridge, { from: thomas.phone, body: 'Bonjour !' })).status).toBe(200);
     roomId = await joinPortal(bridge, thomas._id);
     await bridge.worker.waitForEvent(roomId, "Thomas's SMS", (e) => e.sender === bridge.botUserId && e.content.body === 'Thomas Lefèvre: Bonjour !');
-  });
-  afterAll(async () => {
-    await bridge?.stop();
   });
 
   it('does not send an image, an edit or a redaction as SMS, and says so in the room', async () => {

@@ -2,17 +2,11 @@
  * A number nobody knows: its SMS go to the team's triage room, it gets one polite automatic answer, and
  * once a worker links it to a person (`!lier`), its next SMS go to that person's own room.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botMessages, frText, SERVICE_NUMBER, sendSms, sleep, startBridge, triageRoomOf, waitForNotice, portalRoomOf, type Bridge } from '../../support/bridge.js';
+import { describe, expect, it } from 'vitest';
+import { botMessages, frText, portalRoomOf, sendSms, SERVICE_NUMBER, sleep, triageRoomOf, useBridge, waitForNotice } from '../../support/bridge.js';
 
 describe('bridge: unknown numbers, triage and !lier', () => {
-  let bridge: Bridge;
-  beforeAll(async () => {
-    bridge = await startBridge();
-  });
-  afterAll(async () => {
-    await bridge?.stop();
-  });
+  const bridge = useBridge();
 
   it("puts an unknown number's SMS in the triage room with one automatic reply, and after !lier its next SMS in the person's own room", async () => {
     const { worker, twilio, lien } = bridge;
