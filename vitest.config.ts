@@ -10,5 +10,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // matrix-js-sdk (the second client of the encryption tests) turns its crypto library's debug tracing on.
+    onConsoleLog: (log) => !/matrix_sdk_crypto|^\s+(at|in) /.test(log),
   },
 });

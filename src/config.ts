@@ -55,6 +55,10 @@ const schema = z.object({
   }),
   MATRIX_ACCESS_TOKEN: optionalString,
   MATRIX_PASSWORD: optionalString,
+  MATRIX_CRYPTO_ENGINE: z.enum(['auto', 'nodejs', 'wasm']).default('auto'),
+  MATRIX_UNDECRYPTABLE_GRACE_SECONDS: int(60, 1, 86_400),
+  MATRIX_ROOM_BURST: int(5, 1, 100),
+  MATRIX_ROOM_EVENTS_PER_MINUTE: int(60, 1, 6000),
   TWILIO_ACCOUNT_SID: optionalString.refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), {
     message: 'must be a Twilio Account SID (AC followed by 32 hexadecimal characters)',
   }),
@@ -95,6 +99,13 @@ export interface Config {
     userId: string | undefined;
     accessToken: string | undefined;
     password: string | undefined;
+    /** Which Rust crypto build encrypts: the native one when installed ('auto'), or the one named. */
+    cryptoEngine: 'auto' | 'nodejs' | 'wasm';
+    /** How long an event that cannot be decrypted waits for its keys before the room is told. */
+    undecryptableGraceMs: number;
+    /** Writes to one room: this many at once, then this many per minute. */
+    roomBurst: number;
+    roomEventsPerMinute: number;
   };
   twilio: {
     accountSid: string;
@@ -161,6 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       userId: e.MATRIX_USER_ID,
       accessToken: e.MATRIX_ACCESS_TOKEN,
       password: e.MATRIX_PASSWORD,
+      cryptoEngine: e.MATRIX_CRYPTO_ENGINE,
+      undecryptableGraceMs: e.MATRIX_UNDECRYPTABLE_GRACE_SECONDS * 1000,
+      roomBurst: e.MATRIX_ROOM_BURST,
+      roomEventsPerMinute: e.MATRIX_ROOM_EVENTS_PER_MINUTE,
     },
     twilio:
       e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN

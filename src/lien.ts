@@ -7,6 +7,11 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { AuditLog } from './audit/audit-log.js';
 import { MatrixConnection } from './channels/matrix/connection.js';
+import type { MatrixClient } from './channels/matrix/client.js';
+import type { RoomCrypto } from './channels/matrix/crypto/room-crypto.js';
+import { startRoomCrypto } from './channels/matrix/crypto/start.js';
+import type { PendingEvent } from './channels/matrix/crypto/undecryptable.js';
+import { RoomPacer } from './channels/matrix/room-pacer.js';
 import { SyncLoop } from './channels/matrix/sync-loop.js';
 import { DevPhoneSender } from './channels/sms/dev-phone-sender.js';
 import { twilioMediaFetcher } from './channels/sms/media.js';
@@ -21,6 +26,7 @@ import { DeliveryFeedback } from './routing/delivery-feedback.js';
 import { PhoneDeliverer, RoomDeliverer } from './routing/deliverers.js';
 import { Directory } from './routing/directory.js';
 import { InboundSmsHandler } from './routing/inbound-sms.js';
+import { OfficeHours } from './routing/office-hours.js';
 import { Portals } from './routing/portals.js';
 import { RoomEventsHandler } from './routing/room-events.js';
 import { devPhoneRouter } from './web/dev-phone.js';
@@ -29,6 +35,7 @@ import type { Config } from './config.js';
 import { registerUser, startSynapse, type EmbeddedSynapse } from './embedded/synapse.js';
 import type { Logger } from './logger.js';
 import { Outbox } from './outbox/outbox.js';
+import { scheduleOpeningDigests } from './scheduler/jobs/opening-digest.js';
 import { scheduleOutboxSweeper } from './scheduler/jobs/outbox-sweeper.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { Claims } from './store/claims.js';
@@ -36,7 +43,9 @@ import { openDatabase, type Database } from './store/database.js';
 import { FieldCipher } from './store/field-cipher.js';
 import { resolveSecretKey } from './store/secret-key.js';
 import { Settings } from './store/settings.js';
+import { Metrics } from './metrics.js';
 import { createApp } from './web/app.js';
+import { metricsRouter } from './web/metrics.js';
 import type { HealthCheck } from './web/health.js';
 import { listen, type RunningServer } from './web/server.js';
 
@@ -48,6 +57,9 @@ export interface Lien {
   outbox: Outbox;
   scheduler: Scheduler;
   matrix: MatrixConnection;
+  /** End-to-end encryption, once the Matrix session has started it. */
+  crypto: () => RoomCrypto | undefined;
+  metrics: Metrics;
   /** The embedded homeserver, when Lien runs its own. */
   synapse: EmbeddedSynapse | undefined;
   /** The demo team, worker and person, on the embedded default. */
@@ -73,6 +85,25 @@ function sessionStore(settings: Settings, cipher: FieldCipher): SessionStore {
   };
 }
 
+/** The wasm crypto engine's store (sealed), and the encrypted events still waiting for their keys. */
+function cryptoStores(settings: Settings, cipher: FieldCipher, userId: string, deviceId: string) {
+  const snapshotKey = `matrix.crypto.${userId}.${deviceId}`;
+  const pendingKey = `matrix.undecryptable.${userId}.${deviceId}`;
+  return {
+    snapshots: {
+      load: async () => {
+        const sealed = await settings.get<string>(snapshotKey);
+        return sealed ? Buffer.from(cipher.decrypt(sealed), 'base64') : undefined;
+      },
+      save: (snapshot: Buffer) => settings.set(snapshotKey, cipher.encrypt(snapshot.toString('base64'))),
+    },
+    pending: {
+      load: () => settings.get<PendingEvent[]>(pendingKey),
+      save: (events: PendingEvent[]) => settings.set(pendingKey, events),
+    },
+  };
+}
+
 /** The embedded default: a local Synapse in the data directory, and Lien's bot account on it. */
 async function embeddedMatrix(config: Config, progress: (line: string) => void, logger: Logger) {
   const synapse = await startSynapse({ toolsDir: config.toolsDir, dataDir: path.join(config.dataDir, 'synapse'), progress });
@@ -83,7 +114,12 @@ async function embeddedMatrix(config: Config, progress: (line: string) => void, 
   return { synapse, homeserverUrl: synapse.baseUrl, userId: bot.userId, password };
 }
 
-export async function startLien(config: Config, logger: Logger, progress: (line: string) => void = () => undefined): Promise<Lien> {
+export interface StartOptions {
+  /** The clock Lien reads the time of day from; tests give a fixed one. */
+  now?: () => Date;
+}
+
+export async function startLien(config: Config, logger: Logger, progress: (line: string) => void = () => undefined, options: StartOptions = {}): Promise<Lien> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const unwind = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'error while stopping'));
@@ -113,6 +149,11 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     }
     const matrix = new MatrixConnection({ ...matrixTarget, store: sessionStore(settings, cipher) }, logger);
     await matrix.start();
+    const metrics = new Metrics();
+    // Rooms are written to only once encryption is ready: never a clear message into an encrypted room.
+    let roomClient: MatrixClient | undefined;
+    let roomCrypto: RoomCrypto | undefined;
+    let cryptoError: string | undefined;
     const demo = config.demo && synapse ? await seedDemo(db.models, cipher, synapse) : undefined;
 
     const outbox = new Outbox({ models: db.models, logger, maxAttempts: config.scheduler.outboxMaxAttempts });
@@ -128,7 +169,9 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       logger,
       matrix: async () => {
         try {
-          return matrix.current();
+          const client = matrix.current();
+          if (client !== roomClient) throw new Error(cryptoError ?? 'end-to-end encryption is starting');
+          return client;
         } catch (err) {
           throw new DeliveryError((err as Error).message, { permanent: false, code: 'homeserver_unreachable', outage: true });
         }
@@ -139,6 +182,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       defaultTeam: config.defaultTeam,
       statusCallbackUrl: () => `${publicUrl}/twilio/status`,
       staffLanguage: 'fr',
+      now: options.now ?? (() => new Date()),
     };
     const directory = new Directory(ctx);
     const portals = new Portals(ctx, directory);
@@ -163,8 +207,33 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
 
     // The sync loop starts once Lien is logged in (at once, or when the homeserver comes back).
     let sync: SyncLoop | undefined;
-    const syncStarted = matrix.ready().then((client) => {
+    const syncStarted = matrix.ready().then(async (client) => {
+      client.setPacer(new RoomPacer({ burst: config.matrix.roomBurst, perSecond: config.matrix.roomEventsPerMinute / 60 }));
+      const userId = matrix.userId ?? matrixTarget.userId;
+      const deviceId = matrix.deviceId ?? '';
+      const e2ee = await startRoomCrypto({
+        client,
+        userId,
+        deviceId: matrix.deviceId,
+        choice: config.matrix.cryptoEngine,
+        passphrase: createHmac('sha256', secretKey).update('matrix crypto store').digest('base64url'),
+        dataDir: config.dataDir,
+        ...cryptoStores(settings, cipher, userId, deviceId),
+        undecryptableGraceMs: config.matrix.undecryptableGraceMs,
+        password: matrixTarget.password,
+        metrics,
+        logger,
+      }).catch((err: unknown) => {
+        cryptoError = `end-to-end encryption could not start: ${(err as Error).message}`;
+        logger.error({ reason: (err as Error).message }, 'end-to-end encryption could not start; Lien will not write to rooms');
+        throw err;
+      });
+      client.setEncryptor(e2ee.crypto);
+      roomCrypto = e2ee.crypto;
+      roomClient = client;
       sync = new SyncLoop({
+        crypto: e2ee.crypto,
+        undecryptables: e2ee.undecryptables,
         client,
         userId: matrixTarget.userId,
         tokens: {
@@ -177,15 +246,20 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       sync.start();
       return sync;
     });
+    syncStarted.catch(() => undefined); // reported above; /healthz shows it
     cleanups.push(async () => {
       matrix.stop();
       await sync?.stop();
+      await roomCrypto?.engine.close();
     });
 
     const db0 = db.conn.db;
     if (!db0) throw new Error('database handle missing after connect');
     const scheduler = new Scheduler({ db: db0, claims, name: `${hostname()}-${process.pid}`, processEveryMs: config.scheduler.processEveryMs, logger });
     await scheduleOutboxSweeper(scheduler, outbox, claims, config.scheduler.outboxSweepEveryMs, logger);
+    // Office hours: the digest at each opening, scheduled by the first message of a closed period, and a sweep (about once a minute).
+    ctx.scheduleOnce = (job, when, data, key) => scheduler.once(job, when, data, key);
+    await scheduleOpeningDigests(scheduler, new OfficeHours(ctx), Math.min(60_000, config.scheduler.outboxSweepEveryMs * 4), logger);
     await scheduler.start();
     cleanups.push(async () => {
       const drained = await scheduler.stop(config.shutdownTimeoutMs);
@@ -197,6 +271,14 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       { name: 'scheduler', essential: true, check: () => scheduler.health() },
       { name: 'matrix', essential: false, check: () => matrix.health() },
       {
+        name: 'matrix-crypto',
+        essential: false,
+        check: async () => {
+          if (!roomCrypto) throw new Error(cryptoError ?? 'not started: no Matrix login yet');
+          return roomCrypto.health();
+        },
+      },
+      {
         name: 'matrix-sync',
         essential: false,
         check: async () => {
@@ -207,7 +289,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
         },
       },
     ];
-    const routers = [smsWebhookRouter({ authToken: webhookAuthToken, publicUrl: () => publicUrl, handlers: { onInbound: (sms) => inbound.handle(sms), onStatus: (u) => feedback.onStatus(u) }, logger })];
+    const routers = [metricsRouter(metrics), smsWebhookRouter({ authToken: webhookAuthToken, publicUrl: () => publicUrl, handlers: { onInbound: (sms) => inbound.handle(sms), onStatus: (u) => feedback.onStatus(u) }, logger })];
     if (config.devPhone && demo && synapse) routers.push(devPhoneRouter({ ctx, demo, homeserverUrl: synapse.baseUrl, webhookAuthToken, publicUrl: () => publicUrl }));
     const app = createApp({ logger, bodyLimit: config.http.bodyLimit, health, routers });
     const server: RunningServer = await listen(app, config.http.host, config.http.port);
@@ -224,6 +306,8 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       outbox,
       scheduler,
       matrix,
+      crypto: () => roomCrypto,
+      metrics,
       synapse,
       demo,
       webhookAuthToken,

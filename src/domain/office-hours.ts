@@ -41,7 +41,9 @@ export function localTime(at: Date, timeZone: string): LocalTime {
   };
 }
 
+/** Minutes since midnight of "HH:MM"; "24:00" (the end of a day, for a slot that closes at midnight) is 1440. */
 export function parseClock(hhmm: string): number {
+  if (hhmm === '24:00') return 24 * 60;
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
   if (!m) throw new Error(`not a time of day (HH:MM): ${hhmm}`);
   return Number(m[1]) * 60 + Number(m[2]);

@@ -18,9 +18,11 @@ export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 /**
  * Where a message is in its journey. `pending` waits in the outbox for its (next) attempt, `sending` is
  * claimed by one process, `sent` has a provider id, `delivered` is confirmed by the provider, `failed`
- * is reported to a human.
+ * is reported to a human. A person's SMS is first `held` while the bot's turn reads it (the outbox does
+ * not see it yet), then either `pending` (relayed to the room) or `consumed` (an answer the bot took: a
+ * menu choice, OUI to a reminder…, never posted as text).
  */
-export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'failed'] as const;
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'failed', 'held', 'consumed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Which side a stored message must still reach: the person's phone or the conversation's room. */

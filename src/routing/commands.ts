@@ -12,15 +12,17 @@ import type { Vars } from '../i18n/translator.js';
 import type { ConversationDocument, WorkerDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 import { newPseudonym, type Directory } from './directory.js';
+import { ConversationHistory, HISTORY_DEFAULT, HISTORY_MAX } from './history.js';
 import type { Portals } from './portals.js';
 
-type CommandName = 'help' | 'link' | 'away' | 'back' | 'done';
+type CommandName = 'help' | 'link' | 'away' | 'back' | 'done' | 'history';
 
 const ALIASES: Record<string, CommandName> = {
   AIDE: 'help', HELP: 'help', '?': 'help',
   LIER: 'link', LINK: 'link', RATTACHER: 'link',
   ABSENT: 'away', ABSENTE: 'away', ABSENCE: 'away', AWAY: 'away',
   PRESENT: 'back', PRESENTE: 'back', RETOUR: 'back', BACK: 'back',
+  HISTORIQUE: 'history', HISTORY: 'history',
   TERMINE: 'done', TERMINEE: 'done', FINI: 'done', DONE: 'done',
 };
 
@@ -73,6 +75,14 @@ export class RoomCommands {
     const answer = await this[name](worker, args, input);
     await this.ctx.audit.append({ actor: { kind: 'worker', id: input.event.sender }, action: `command.${name}`, subject: { kind: 'room', id: input.event.roomId }, conversation: input.conversation?._id ?? null, details: {} });
     await this.reply(input.event, answer);
+  }
+
+  /** !historique [n]: the conversation's last n SMS again, readable by whoever is in the room now. */
+  private async history(_worker: WorkerDocument, args: string[], input: CommandInput): Promise<string> {
+    if (!input.conversation) return this.say('command.notInPortal');
+    const asked = Number.parseInt(args[0] ?? '', 10);
+    const limit = Number.isFinite(asked) && asked > 0 ? Math.min(asked, HISTORY_MAX) : HISTORY_DEFAULT;
+    return new ConversationHistory(this.ctx, this.directory).render(input.conversation, limit);
   }
 
   /** !lier <number> <First Last>: an unknown number becomes a person, or the new number of one already followed. */

@@ -26,4 +26,8 @@ export interface RoutingContext {
   statusCallbackUrl: () => string;
   /** The language of room notices (the workers'). */
   staffLanguage: string;
+  /** The clock every decision about time of day is read from (tests fix it). */
+  now: () => Date;
+  /** Runs a job the scheduler defines, once at `when`, idempotent on `key`; set once the scheduler exists. */
+  scheduleOnce?: (job: string, when: Date, data: Record<string, unknown>, key: string) => Promise<void>;
 }

@@ -5,12 +5,13 @@
  * counts as sent only once Twilio's SID is stored.
  */
 import { HomeserverUnreachableError, MatrixError } from '../channels/matrix/client.js';
-import { noticeContent, personMessage, textContent } from '../channels/matrix/messages.js';
+import { addressedText, mentionsContent, noticeContent, personMessage, textContent } from '../channels/matrix/messages.js';
 import type { SmsSender } from '../channels/sms/types.js';
 import { DeliveryError, type Deliverer, type OutboxMessage } from '../outbox/outbox.js';
 import type { RoutingContext } from './context.js';
 import type { Directory } from './directory.js';
 import type { Portals } from './portals.js';
+import { OfficeHours } from './office-hours.js';
 
 /** Fetches media a carrier attached to an inbound message (Twilio's media URLs need the account's credentials). */
 export type MediaFetcher = (url: string) => Promise<{ data: Uint8Array; contentType: string }>;
@@ -51,11 +52,16 @@ export class RoomDeliverer implements Deliverer {
       const txn = `lien-${String(message._id)}`;
       let content;
       if (message.kind === 'notice') {
-        content = noticeContent({ body: text });
+        // A notice addressed to workers (the opening digest…) names them with pills and mentions them. It
+        // goes as m.text: homeservers' default push rules silence every m.notice, mention or not.
+        const to = await Promise.all((message.mentions ?? []).map(async (userId) => ({ userId, name: (await this.directory.workerByMatrixId(userId))?.displayName ?? userId })));
+        content = to.length > 0 ? { ...textContent(addressedText(text, to)), ...mentionsContent(to.map((m) => m.userId)) } : noticeContent({ body: text });
       } else {
         const person = await this.ctx.models.Person.findById(message.person);
         const label = person ? await this.directory.labelOf(person) : '?';
-        content = textContent(personMessage({ label, text }));
+        // Right to disconnect: the worker who answers is mentioned (notified) inside office hours only.
+        const mention = person ? await new OfficeHours(this.ctx).mentionFor(message, person, conversation) : undefined;
+        content = { ...textContent(personMessage({ label, text, ...(mention ? { mention } : {}) })), ...mentionsContent(mention ? [mention.userId] : []) };
       }
       const eventId = await client.sendEvent(roomId, 'm.room.message', content as unknown as Record<string, unknown>, txn);
       for (const [i, media] of (message.media ?? []).entries()) await this.postMedia(roomId, `${txn}-media-${i}`, media, message.person);

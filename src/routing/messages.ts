@@ -32,8 +32,11 @@ export class MessageStore {
     }
   }
 
-  /** A person's message, to be posted in their conversation's room. */
-  storeInbound(m: { dedupeKey: string; conversation: Types.ObjectId; person: Types.ObjectId; channel: Channel; body: string; twilioSid?: string; media?: Array<{ url: string; contentType: string }>; receivedAt: Date }): Promise<StoredMessage> {
+  /**
+   * A person's message, to be posted in their conversation's room; `held` keeps it from the outbox until
+   * the bot's turn has read it (then `release` or `markConsumed`).
+   */
+  storeInbound(m: { dedupeKey: string; conversation: Types.ObjectId; person: Types.ObjectId; channel: Channel; body: string; twilioSid?: string; media?: Array<{ url: string; contentType: string }>; receivedAt: Date; held?: boolean }): Promise<StoredMessage> {
     return this.createOnce({
       dedupeKey: m.dedupeKey,
       conversation: m.conversation,
@@ -44,12 +47,26 @@ export class MessageStore {
       twilioSid: m.twilioSid ?? null,
       media: m.media ?? [],
       receivedAt: m.receivedAt,
-      delivery: { target: 'matrix' },
+      delivery: { target: 'matrix', ...(m.held ? { status: 'held' } : {}) },
     });
   }
 
-  /** A notice for the workers in a conversation's room, posted in order with its messages. */
-  async queueNotice(conversation: Types.ObjectId, key: string, text: string): Promise<StoredMessage> {
+  /** A held message goes to the room after all (free text, or the bot could not read it). */
+  async release(id: Types.ObjectId): Promise<void> {
+    await this.ctx.models.Message.updateOne({ _id: id, 'delivery.status': 'held' }, { $set: { 'delivery.status': 'pending', 'delivery.nextAttemptAt': new Date() } });
+    this.deliverSoon(id);
+  }
+
+  /** A held message the bot took as an answer (a menu choice, OUI to a reminder): kept, never posted as text. */
+  async markConsumed(id: Types.ObjectId): Promise<void> {
+    await this.ctx.models.Message.updateOne({ _id: id, 'delivery.status': 'held' }, { $set: { 'delivery.status': 'consumed' } });
+  }
+
+  /**
+   * A notice for the workers in a conversation's room, posted in order with its messages; addressed to
+   * `mentions` (Matrix user ids, notified by their clients) when given.
+   */
+  async queueNotice(conversation: Types.ObjectId, key: string, text: string, opts: { mentions?: string[] } = {}): Promise<StoredMessage> {
     const stored = await this.createOnce({
       dedupeKey: `notice:${key}`,
       conversation,
@@ -57,6 +74,7 @@ export class MessageStore {
       kind: 'notice',
       channel: 'matrix',
       bodySealed: this.ctx.cipher.encrypt(text),
+      mentions: opts.mentions ?? [],
       delivery: { target: 'matrix' },
     });
     if (!stored.duplicate) this.deliverSoon(stored.message._id);

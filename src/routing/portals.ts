@@ -95,7 +95,7 @@ export class Portals {
           topic: t('room.triageTopic'),
           invite: await this.teamWorkers(team._id),
           spaceId: await this.teamSpace(team),
-          encrypted: false,
+          encrypted: team.settings?.encryptRooms !== false,
           historyVisibility: 'shared',
         });
         await this.ctx.models.Team.updateOne({ _id: team._id }, { $set: { triageRoomId: roomId } });
@@ -127,8 +127,8 @@ export class Portals {
       topic: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.roomTopic', { name: label }),
       invite: await this.teamWorkers(team._id),
       spaceId: await this.teamSpace(team),
-      // End-to-end encryption of portal rooms comes with the crypto engine; until then rooms are created clear.
-      encrypted: false,
+      // End-to-end encrypted unless the team chose otherwise (e.g. a homeserver whose clients cannot decrypt).
+      encrypted: team.settings?.encryptRooms !== false,
       historyVisibility: 'shared',
     });
     await this.ctx.models.Conversation.updateOne({ _id: conversation._id }, { $set: { matrixRoomId: roomId } });

@@ -5,6 +5,7 @@
  */
 import { noticeContent, parseRoomMessage } from '../channels/matrix/messages.js';
 import type { RoomEvent, RoomEventHandler } from '../channels/matrix/types.js';
+import { localTime } from '../domain/office-hours.js';
 import type { RoutingContext } from './context.js';
 import { RoomCommands } from './commands.js';
 import { Directory } from './directory.js';
@@ -34,6 +35,7 @@ export class RoomEventsHandler implements RoomEventHandler {
   async onRoomEvent(event: RoomEvent): Promise<void> {
     if (event.sender === this.ctx.botUserId()) return; // our own echo
     if (event.type === 'm.room.redaction') return this.onRedaction(event);
+    if (event.type === 'm.room.member') return this.onMember(event);
     if (event.type !== 'm.room.message') return;
 
     const conversation = await this.ctx.models.Conversation.findOne({ matrixRoomId: event.roomId });
@@ -77,6 +79,39 @@ export class RoomEventsHandler implements RoomEventHandler {
     if (parts.every((p) => p.duplicate)) return; // a replayed event: already on its way
     await this.ctx.models.Conversation.updateOne({ _id: conversation._id }, { $set: { waitingSince: null, lastOutboundAt: new Date() } });
     await this.ctx.audit.append({ actor: { kind: 'worker', id: event.sender }, action: 'sms.reply_queued', subject: { kind: 'event', id: event.eventId }, conversation: conversation._id, details: { parts: parts.length } });
+  }
+
+  /**
+   * A worker's encrypted message Lien could not decrypt, even after waiting for its keys: nothing goes
+   * out by SMS, and the room is told so that the worker sends it again.
+   */
+  async onUndecryptable(event: RoomEvent, code: string): Promise<void> {
+    const conversation = await this.ctx.models.Conversation.findOne({ matrixRoomId: event.roomId }, { _id: 1, team: 1 }).lean();
+    const team = conversation ? await this.ctx.models.Team.findById(conversation.team, { timezone: 1 }).lean() : null;
+    const at = localTime(new Date(event.originServerTs), team?.timezone ?? 'Europe/Paris');
+    const time = `${String(Math.floor(at.minutes / 60)).padStart(2, '0')}:${String(at.minutes % 60).padStart(2, '0')}`;
+    const sender = (await this.directory.workerByMatrixId(event.sender))?.displayName ?? event.sender;
+    await this.notice(event, 'crypto.undecryptable', { sender, time });
+    await this.ctx.audit.append({ actor: { kind: 'worker', id: event.sender }, action: 'matrix.undecryptable', subject: { kind: 'event', id: event.eventId }, conversation: conversation?._id ?? null, details: { code } });
+  }
+
+  /**
+   * Someone joined a portal room without Lien having invited them (a colleague added later): the
+   * room keys of before were shared with the members of then, so they are told how to read back.
+   */
+  private async onMember(event: RoomEvent): Promise<void> {
+    if (event.content.membership !== 'join' || event.stateKey !== event.sender) return;
+    const prev = event.unsigned?.prev_content as { membership?: string } | undefined;
+    if (prev?.membership === 'join') return; // a profile change, not an arrival
+    if (prev?.membership === 'invite' && event.unsigned?.prev_sender === this.ctx.botUserId()) return; // invited by Lien: had the keys all along
+    const conversation = await this.ctx.models.Conversation.findOne({ matrixRoomId: event.roomId }, { _id: 1 }).lean();
+    if (!conversation) return;
+    const earlier = await this.ctx.models.Message.exists({ conversation: conversation._id, channel: 'sms', receivedAt: { $lt: new Date(event.originServerTs) } });
+    if (!earlier) return;
+    const client = await this.ctx.matrix();
+    const name = (await this.directory.workerByMatrixId(event.sender))?.displayName ?? event.sender;
+    const body = this.ctx.i18n.t(this.ctx.staffLanguage, 'crypto.newcomer', { name, prefix: this.ctx.commandPrefix });
+    await client.sendEvent(event.roomId, 'm.room.message', noticeContent({ body }) as unknown as Record<string, unknown>, `lien-newcomer-${event.eventId}`);
   }
 
   private async onRedaction(event: RoomEvent): Promise<void> {

@@ -195,6 +195,8 @@ export class TestWorker {
     readonly userId: string,
     readonly accessToken: string,
     readonly doc: WorkerDocument,
+    /** The worker's device (for a second client of their own, e.g. one with end-to-end encryption). */
+    readonly deviceId?: string,
   ) {
     this.client = new MatrixClient(inject('synapseUrl'), accessToken);
   }
@@ -267,7 +269,12 @@ export interface Bridge {
  * on the run's Synapse, and waits until Lien's sync loop has caught up, so that whatever the worker
  * posts from now on is news to Lien.
  */
-export async function startBridge(overrides: Record<string, string> = {}): Promise<Bridge> {
+export interface BridgeOptions {
+  /** Create the team's rooms end-to-end encrypted (the default for real teams); off for the plain-client tests. */
+  encryptRooms?: boolean;
+}
+
+export async function startBridge(overrides: Record<string, string> = {}, opts: BridgeOptions = {}): Promise<Bridge> {
   const accountSid = `AC${randomBytes(16).toString('hex')}`;
   const authToken = randomBytes(16).toString('hex');
   const twilio = new TwilioApi(accountSid);
@@ -285,7 +292,8 @@ export async function startBridge(overrides: Record<string, string> = {}): Promi
     });
     const { Team, Worker } = lien.db.models;
     const slug = uniqueLocalpart('equipe').toLowerCase();
-    const team = await Team.create({ slug, name: 'Service social de Bellevue' });
+    // Clear rooms unless asked: most tests read them with a plain client; tests/integration/e2ee covers encrypted ones.
+    const team = await Team.create({ slug, name: 'Service social de Bellevue', settings: { encryptRooms: opts.encryptRooms ?? false } });
     const session = await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart('worker'), password: randomBytes(12).toString('hex') });
     const workerDoc = await Worker.create({ matrixUserId: session.userId, displayName: 'Sophie Bernard', team: team._id });
     await lien.synced();
@@ -296,7 +304,7 @@ export async function startBridge(overrides: Record<string, string> = {}): Promi
       accountSid,
       authToken,
       team,
-      worker: new TestWorker(session.userId, session.accessToken, workerDoc),
+      worker: new TestWorker(session.userId, session.accessToken, workerDoc, session.deviceId),
       botUserId: lien.botUserId,
       stop: async () => {
         await started.stop();
@@ -356,10 +364,10 @@ export async function botMessages(bridge: Bridge, roomId: string, body: string):
 }
 
 /** One bridge for a describe block: started before its first test, stopped after its last. */
-export function useBridge(overrides: Record<string, string> = {}): Bridge {
+export function useBridge(overrides: Record<string, string> = {}, opts: BridgeOptions = {}): Bridge {
   const bridge = {} as Bridge;
   beforeAll(async () => {
-    Object.assign(bridge, await startBridge(overrides));
+    Object.assign(bridge, await startBridge(overrides, opts));
   });
   afterAll(async () => {
     await bridge.stop?.();

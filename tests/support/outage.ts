@@ -90,7 +90,7 @@ export async function seedPerson(
   opts: { workerUserId: string; phone: string; displayName: string },
 ): Promise<{ teamId: string; workerId: string; personId: string }> {
   const slug = `equipe-${randomBytes(4).toString('hex')}`;
-  const team = await models.Team.create({ slug, name: `Équipe ${slug}` });
+  const team = await models.Team.create({ slug, name: `Équipe ${slug}`, settings: { encryptRooms: false } });
   const worker = await models.Worker.create({ matrixUserId: opts.workerUserId, displayName: 'Référente de test', team: team._id });
   const person = await models.Person.create({
     phoneIndex: cipher.blindIndex(opts.phone),

@@ -3,6 +3,13 @@
  * server's retry-after, and failures carry the HTTP status and Matrix errcode.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RoomPacer } from './room-pacer.js';
+
+/** Encrypts events for end-to-end encrypted rooms (see crypto/room-crypto.ts). */
+export interface EventEncryptor {
+  isEncrypted(roomId: string): Promise<boolean>;
+  encrypt(roomId: string, type: string, content: Record<string, unknown>): Promise<{ type: string; content: Record<string, unknown> }>;
+}
 
 export class MatrixError extends Error {
   constructor(
@@ -10,6 +17,8 @@ export class MatrixError extends Error {
     readonly errcode: string | undefined,
     message: string,
     readonly retryAfterMs?: number,
+    /** The error's JSON body (e.g. the session and flows of a user-interactive auth challenge). */
+    readonly body?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'MatrixError';
@@ -37,6 +46,9 @@ export interface RequestOptions {
 }
 
 export class MatrixClient {
+  private encryptor: EventEncryptor | undefined;
+  private pacer: RoomPacer | undefined;
+
   constructor(
     readonly baseUrl: string,
     private accessToken: string | undefined,
@@ -44,6 +56,16 @@ export class MatrixClient {
 
   setAccessToken(token: string): void {
     this.accessToken = token;
+  }
+
+  /** From now on, events sent to encrypted rooms are encrypted first (callers send as before). */
+  setEncryptor(encryptor: EventEncryptor | undefined): void {
+    this.encryptor = encryptor;
+  }
+
+  /** From now on, writes to a room (events, state, redactions) are paced per room. */
+  setPacer(pacer: RoomPacer | undefined): void {
+    this.pacer = pacer;
   }
 
   /** A JSON call: resolves with the parsed answer, or throws MatrixError / HomeserverUnreachableError. */
@@ -103,7 +125,7 @@ export class MatrixClient {
       }
       const errcode = typeof json.errcode === 'string' ? json.errcode : undefined;
       const error = typeof json.error === 'string' ? json.error : res.statusText;
-      throw new MatrixError(res.status, errcode, `${method} ${path} → ${res.status} ${errcode ?? ''} ${error}`.trim(), retryAfterMs);
+      throw new MatrixError(res.status, errcode, `${method} ${path} → ${res.status} ${errcode ?? ''} ${error}`.trim(), retryAfterMs, json);
     }
   }
 
@@ -188,13 +210,16 @@ export class MatrixClient {
    * answers a repeated one with the event it already sent, so a retry with the same id never posts twice.
    */
   async sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string> {
-    const res = await this.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(type)}/${enc(txnId)}`, {
-      body: content,
+    const event = this.encryptor && (await this.encryptor.isEncrypted(roomId)) ? await this.encryptor.encrypt(roomId, type, content) : { type, content };
+    await this.pacer?.take(roomId);
+    const res = await this.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/${enc(event.type)}/${enc(txnId)}`, {
+      body: event.content,
     });
     return res.event_id;
   }
 
   async sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
+    await this.pacer?.take(roomId);
     const res = await this.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/state/${enc(type)}/${enc(stateKey)}`, {
       body: content,
     });
@@ -217,6 +242,7 @@ export class MatrixClient {
 
   /** Redacts an event; returns the redaction's event id. `txnId` dedupes retries as for sendEvent. */
   async redact(roomId: string, eventId: string, txnId: string, reason?: string): Promise<string> {
+    await this.pacer?.take(roomId);
     const res = await this.request<{ event_id: string }>(
       'PUT',
       `/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(eventId)}/${enc(txnId)}`,

@@ -45,14 +45,45 @@ function htmlLines(s: string): string {
   return escapeHtml(s).replace(/\r\n|\r|\n/g, '<br>');
 }
 
+/** A Matrix user a message is meant for: their client notifies them (intentional mention). */
+export interface Mention {
+  userId: string;
+  /** Their display name, shown in the pill. */
+  name: string;
+}
+
+/** A "pill": the HTML link clients show as the user's name and avatar. */
+export function userPill(m: Mention): string {
+  return `<a href="https://matrix.to/#/${escapeHtml(m.userId)}">${escapeHtml(m.name)}</a>`;
+}
+
+/**
+ * The `m.mentions` of an event (Matrix intentional mentions): the users listed are notified; an empty
+ * object says the event mentions nobody, so no client pings anyone for a name in its text.
+ */
+export function mentionsContent(userIds: readonly string[]): { 'm.mentions': { user_ids?: string[] } } {
+  return { 'm.mentions': userIds.length > 0 ? { user_ids: [...userIds] } : {} };
+}
+
 /**
  * What a person wrote (e.g. an SMS), labelled with who they are so that nobody in the room takes it
- * for the bot's own words: `Label: text`, and in HTML the label in bold on its own line.
+ * for the bot's own words: `Label: text`, and in HTML the label in bold on its own line. With `mention`,
+ * the HTML names the worker it is for with a pill after the label (the text stays as it is).
  */
-export function personMessage(opts: { label: string; text: string }): RoomText {
+export function personMessage(opts: { label: string; text: string; mention?: Mention }): RoomText {
+  const to = opts.mention ? ` → ${userPill(opts.mention)}` : '';
   return {
     body: `${opts.label}: ${opts.text}`,
-    html: `<b>${escapeHtml(opts.label)}</b><br>${htmlLines(opts.text)}`,
+    html: `<b>${escapeHtml(opts.label)}</b>${to}<br>${htmlLines(opts.text)}`,
+  };
+}
+
+/** A text addressed to some users: their names first (pills in HTML), `Name: text`. */
+export function addressedText(text: string, to: readonly Mention[]): RoomText {
+  if (to.length === 0) return { body: text };
+  return {
+    body: `${to.map((m) => m.name).join(', ')}: ${text}`,
+    html: `${to.map(userPill).join(', ')}: ${htmlLines(text)}`,
   };
 }
 

@@ -12,7 +12,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
 import { MatrixError, type ClientEvent, type MatrixClient, type SyncJoinedRoom, type SyncResponse } from './client.js';
+import type { Undecryptables } from './crypto/undecryptable.js';
 import type { RoomEvent, RoomEventHandler, SyncTokenStore } from './types.js';
+
+/** End-to-end encryption as the sync loop drives it (crypto/room-crypto.ts). */
+export interface SyncCrypto {
+  /** Feeds a sync's to-device events, key counts and device lists (before its room events are decrypted). */
+  onSync(res: SyncResponse): Promise<void>;
+  /** Sees every timeline event, in order (encryption switched on, membership changes). */
+  observe(event: RoomEvent): void;
+  /** Throws when the event cannot be decrypted (yet). */
+  decrypt(roomId: string, raw: ClientEvent): Promise<ClientEvent>;
+}
 
 /** The event types Lien reads in room timelines. */
 export const SYNC_EVENT_TYPES = ['m.room.message', 'm.room.redaction', 'm.reaction', 'm.room.member', 'm.room.encrypted', 'm.room.encryption'];
@@ -36,6 +47,10 @@ export interface SyncLoopOptions {
   maxGapEvents?: number;
   /** First pause after a failure, doubled at each further one up to 60 s (tests shorten it). */
   minBackoffMs?: number;
+  /** Decrypts encrypted rooms' events; without it they reach the handler as `m.room.encrypted`. */
+  crypto?: SyncCrypto;
+  /** Where events that cannot be decrypted yet wait (required with `crypto`). */
+  undecryptables?: Undecryptables;
 }
 
 export interface SyncHealth {
@@ -66,6 +81,8 @@ export class SyncLoop {
   private readonly timelineLimit: number;
   private readonly maxGapEvents: number;
   private readonly minBackoffMs: number;
+  private readonly crypto: SyncCrypto | undefined;
+  private readonly undecryptables: Undecryptables | undefined;
 
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
@@ -84,6 +101,9 @@ export class SyncLoop {
     this.timelineLimit = opts.timelineLimit ?? 50;
     this.maxGapEvents = opts.maxGapEvents ?? MAX_GAP_EVENTS;
     this.minBackoffMs = opts.minBackoffMs ?? BACKOFF_MIN_MS;
+    this.crypto = opts.crypto;
+    this.undecryptables = opts.undecryptables;
+    if (this.crypto && !this.undecryptables) throw new Error('a sync loop that decrypts needs a place for undecryptable events');
   }
 
   /** Starts the loop in the background (a homeserver outage does not make this wait). */
@@ -139,10 +159,15 @@ export class SyncLoop {
         if (!pending) {
           const startedAt = Date.now();
           // The first sync of a start catches up at once; the following ones wait for news.
-          const res = await this.client.sync({ since, filter: filterId, timeoutMs: first ? 0 : this.timeoutMs, signal });
+          // An event waiting for its keys is reported on time: the long poll does not outlast its grace period.
+          const utdDue = this.undecryptables?.nextExpiryInMs();
+          const wait = first ? 0 : Math.min(this.timeoutMs, utdDue === undefined ? Infinity : utdDue + 50);
+          const res = await this.client.sync({ since, filter: filterId, timeoutMs: wait, signal });
+          // Keys first: the to-device messages of this very sync may hold the keys of its room events.
+          if (this.crypto) await this.crypto.onSync(res);
           // Without a token, this was the initial sync: its timelines are old history, not news.
           pending = since === undefined ? this.initialBatch(res) : await this.batch(res, since, signal);
-          if (!first && pending.items.length === 0 && Date.now() - startedAt < 100) {
+          if (!first && pending.items.length === 0 && Date.now() - startedAt < 100 && wait > 100) {
             await sleep(500, undefined, { signal }); // a server answering at once with nothing: don't spin
           }
         }
@@ -155,6 +180,7 @@ export class SyncLoop {
           continue;
         }
 
+        await this.retryUndecryptable();
         await this.tokens.save(pending.nextBatch);
         since = pending.nextBatch;
         for (const key of pending.done) this.failures.delete(key);
@@ -212,6 +238,34 @@ export class SyncLoop {
     return undefined;
   }
 
+  /**
+   * Events that could not be decrypted before: those whose keys have arrived are handled now (late,
+   * but once); those past the grace period are reported to the handler and dropped.
+   */
+  private async retryUndecryptable(): Promise<void> {
+    const crypto = this.crypto;
+    const waiting = this.undecryptables;
+    if (!crypto || !waiting || waiting.size === 0) return;
+    for (const late of await waiting.retry((roomId, raw) => crypto.decrypt(roomId, raw))) {
+      const event = { ...toRoomEvent(late.roomId, late.event), encrypted: true };
+      try {
+        await this.handler.onRoomEvent(event);
+      } catch (err) {
+        this.logger.error({ roomId: event.roomId, eventId: event.eventId, reason: (err as Error).message }, 'handling a late-decrypted Matrix event failed');
+      }
+    }
+    for (const p of await waiting.expired()) {
+      try {
+        await this.handler.onUndecryptable?.(toRoomEvent(p.roomId, p.event), p.code);
+        waiting.reported(p.event.event_id);
+        this.logger.warn({ roomId: p.roomId, eventId: p.event.event_id, sender: p.event.sender, code: p.code }, 'a Matrix event stayed undecryptable; reported in its room');
+      } catch (err) {
+        this.logger.warn({ roomId: p.roomId, eventId: p.event.event_id, reason: (err as Error).message }, 'reporting an undecryptable event failed; will retry');
+      }
+    }
+    await waiting.save();
+  }
+
   /** The initial sync: only the pending invitations count (they are current, not history). */
   private initialBatch(res: SyncResponse): Batch {
     return { nextBatch: res.next_batch, items: this.invites(res), done: new Set() };
@@ -228,11 +282,35 @@ export class SyncLoop {
       for (const raw of [...gap, ...timeline]) {
         if (seen.has(raw.event_id)) continue;
         seen.add(raw.event_id);
-        items.push({ kind: 'event', event: toRoomEvent(roomId, raw) });
+        const event = await this.readable(roomId, raw);
+        if (event) items.push({ kind: 'event', event });
       }
     }
     items.push(...this.invites(res));
     return { nextBatch: res.next_batch, items, done: new Set() };
+  }
+
+  /**
+   * The event as the handler should see it: decrypted when it came encrypted. One that cannot be
+   * decrypted yet waits among the undecryptables (undefined here); Lien's own events are not kept waiting.
+   */
+  private async readable(roomId: string, raw: ClientEvent): Promise<RoomEvent | undefined> {
+    if (!this.crypto) return toRoomEvent(roomId, raw);
+    if (raw.type !== 'm.room.encrypted') {
+      const event = toRoomEvent(roomId, raw);
+      this.crypto.observe(event);
+      return event;
+    }
+    try {
+      const event = { ...toRoomEvent(roomId, await this.crypto.decrypt(roomId, raw)), encrypted: true };
+      this.crypto.observe(event);
+      return event;
+    } catch (err) {
+      if (raw.sender === this.userId) return undefined;
+      this.logger.info({ roomId, eventId: raw.event_id, sender: raw.sender, reason: (err as Error).message }, 'cannot decrypt a Matrix event yet; will retry when keys arrive');
+      await this.undecryptables?.add(roomId, raw, err);
+      return undefined;
+    }
   }
 
   /** The events between the previous sync (`since`) and the first of a cut-short timeline, oldest first. */

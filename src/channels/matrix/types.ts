@@ -14,6 +14,8 @@ export interface RoomEvent {
   /** The event this one edits, redacts or reacts to, when it does. */
   relatesTo?: { relType?: string; eventId?: string };
   redacts?: string;
+  /** It arrived end-to-end encrypted (type and content are the decrypted ones). */
+  encrypted?: boolean;
 }
 
 export interface RoomEventHandler {
@@ -21,6 +23,8 @@ export interface RoomEventHandler {
   onRoomEvent(event: RoomEvent): Promise<void>;
   /** Lien was invited to a room. */
   onInvite?(roomId: string, inviter: string | undefined): Promise<void>;
+  /** An encrypted event stayed undecryptable past the grace period (reported once, never relayed). */
+  onUndecryptable?(event: RoomEvent, code: string): Promise<void>;
 }
 
 export interface SyncTokenStore {

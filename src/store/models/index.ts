@@ -4,7 +4,9 @@ import { auditEventModel } from './audit-event.js';
 import { callbackRequestModel } from './callback-request.js';
 import { claimModel } from './claim.js';
 import { conversationModel, type ConversationDoc } from './conversation.js';
+import { dialogStateModel } from './dialog-state.js';
 import { messageModel, type MessageDoc } from './message.js';
+import { openingDigestModel, outOfHoursMessageModel } from './out-of-hours.js';
 import { personModel, type PersonDoc } from './person.js';
 import { settingModel } from './setting.js';
 import { teamModel, type TeamDoc } from './team.js';
@@ -23,6 +25,9 @@ export function createModels(conn: Connection) {
     AuditEvent: auditEventModel(conn),
     Setting: settingModel(conn),
     Claim: claimModel(conn),
+    DialogState: dialogStateModel(conn),
+    OutOfHoursMessage: outOfHoursMessageModel(conn),
+    OpeningDigest: openingDigestModel(conn),
   };
 }
 

@@ -23,6 +23,8 @@ export const messageSchema = new Schema(
     matrixEventId: { type: String, default: null, index: true },
     /** Matrix user id of the worker who wrote it, for replies from a room. */
     author: { type: String, default: null },
+    /** Matrix user ids a notice is addressed to: the room event mentions them (pill and m.mentions). */
+    mentions: { type: [String], default: [] },
     /** Media a carrier delivered with an inbound MMS (fetched and posted in the room). */
     media: [new Schema({ url: { type: String, required: true }, contentType: { type: String, required: true } }, { _id: false })],
     receivedAt: { type: Date, required: true, default: () => new Date() },

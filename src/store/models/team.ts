@@ -1,7 +1,9 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
+import { HOLIDAY_CALENDARS } from '../../domain/holidays.js';
 import { isValidTimeZone } from '../../domain/office-hours.js';
 
-const clock = { type: String, required: true, match: /^([01]\d|2[0-3]):[0-5]\d$/ };
+/** "HH:MM"; "24:00" closes a slot at midnight. */
+const clock = { type: String, required: true, match: /^(([01]\d|2[0-3]):[0-5]\d|24:00)$/ };
 
 export const teamSchema = new Schema(
   {
@@ -20,6 +22,8 @@ export const teamSchema = new Schema(
       ),
     ],
     closures: [new Schema({ from: { type: Date, required: true }, until: { type: Date, required: true }, reason: String }, { _id: false })],
+    /** Which public holidays close the team (an empty `officeHours` means the default slots, see domain/opening.ts). */
+    holidayCalendar: { type: String, enum: HOLIDAY_CALENDARS, default: 'france' },
     matrixSpaceId: { type: String, default: null },
     triageRoomId: { type: String, default: null },
     settings: {
@@ -27,6 +31,11 @@ export const teamSchema = new Schema(
       pseudonymousRooms: { type: Boolean, default: false },
       /** Create portal rooms end-to-end encrypted. */
       encryptRooms: { type: Boolean, default: true },
+      /**
+       * Answer a person's first message of the day with a short automatic acknowledgement (only while the
+       * team is open and within the person's welcome hours).
+       */
+      acknowledgeDaily: { type: Boolean, default: true },
     },
   },
   { timestamps: true },

@@ -1,0 +1,11 @@
+/**
+ * The privacy notice a person gets at first contact (a short SMS, and the full text served at
+ * /notice). Its version is recorded with the person's consent: change it whenever the text's substance
+ * changes, so that who was told what stays known.
+ */
+export const NOTICE_VERSION = '2025-11';
+
+/** Where the full notice is read, in the person's language. */
+export function noticeUrl(publicUrl: string, language: string): string {
+  return `${publicUrl.replace(/\/+$/u, '')}/notice?lang=${encodeURIComponent(language)}`;
+}
