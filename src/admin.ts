@@ -3,12 +3,17 @@
  *   npm run admin -- team:add <slug> "<name>" [--timezone Europe/Paris] [--pseudonyms]
  *   npm run admin -- worker:add <team-slug> <@user:server> "<display name>" [--role worker|manager|admin]
  *   npm run admin -- person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en]
+ *   npm run admin -- team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays france|alsace-moselle|none]
+ *   npm run admin -- team:closure <slug> <from YYYY-MM-DD[THH:MM]> <until YYYY-MM-DD[THH:MM]> ["reason"]   (team's local time; a date alone as <until> closes that whole day)
  *   npm run admin -- audit:verify
  * It uses the same configuration as Lien (MONGODB_URI…). On the embedded default, stop Lien first.
  */
 import { randomInt } from 'node:crypto';
 import { AuditLog } from './audit/audit-log.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { HOLIDAY_CALENDARS, type HolidayCalendar } from './domain/holidays.js';
+import { zonedInstant } from './domain/office-hours.js';
+import { nextOpening, parseWeeklySlots, teamHours } from './domain/opening.js';
 import { toE164 } from './domain/phone.js';
 import { LANGUAGES, WORKER_ROLES, type Language, type WorkerRole } from './domain/types.js';
 import { createLogger } from './logger.js';
@@ -73,13 +78,42 @@ async function main(argv: string[]): Promise<string> {
         await audit.append({ actor, action: 'person.created', subject: { kind: 'person', id: String(person._id) } });
         return `${name} added to ${slug}, referent ${referentId}`;
       }
+      case 'team:hours': {
+        const holidays = option(args, 'holidays');
+        const [slug, spec] = args;
+        if (!slug || !spec || (holidays !== undefined && !(HOLIDAY_CALENDARS as readonly string[]).includes(holidays))) throw new UsageError('team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays france|alsace-moselle|none]');
+        const officeHours = parseWeeklySlots(spec);
+        const team = await db.models.Team.findOneAndUpdate({ slug }, { $set: { officeHours, ...(holidays ? { holidayCalendar: holidays as HolidayCalendar } : {}) } }, { new: true });
+        if (!team) throw new UsageError(`no team ${slug}`);
+        await audit.append({ actor, action: 'team.hours_set', subject: { kind: 'team', id: String(team._id) }, details: { slots: officeHours.length, holidays: team.holidayCalendar } });
+        return `hours of ${slug} set (${team.timezone}, holidays: ${team.holidayCalendar}); next opening: ${nextOpening(teamHours(team), new Date())?.toISOString() ?? 'none within 60 days'}`;
+      }
+      case 'team:closure': {
+        const [slug, fromInput, untilInput, reason] = args;
+        const usage = 'team:closure <slug> <from YYYY-MM-DD[THH:MM]> <until YYYY-MM-DD[THH:MM]> ["reason"]';
+        if (!slug || !fromInput || !untilInput) throw new UsageError(usage);
+        const team = await db.models.Team.findOne({ slug });
+        if (!team) throw new UsageError(`no team ${slug}`);
+        // Local time of the team; a date alone starts at 00:00 (from) or ends at midnight after it (until).
+        const local = (input: string, endOfDay: boolean): Date => {
+          const m = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?$/.exec(input);
+          if (!m?.[1]) throw new UsageError(`${usage}: cannot read the date ${input}`);
+          return zonedInstant(m[1], m[2] ?? (endOfDay ? '24:00' : '00:00'), team.timezone);
+        };
+        const from = local(fromInput, false);
+        const until = local(untilInput, true);
+        if (!(until > from)) throw new UsageError(`${usage}: the closure must end after it starts`);
+        await db.models.Team.updateOne({ _id: team._id }, { $push: { closures: { from, until, ...(reason ? { reason } : {}) } } });
+        await audit.append({ actor, action: 'team.closure_added', subject: { kind: 'team', id: String(team._id) }, details: { from: from.toISOString(), until: until.toISOString() } });
+        return `${slug} closed from ${from.toISOString()} until ${until.toISOString()}`;
+      }
       case 'audit:verify': {
         const result = await audit.verify();
         if (!result.ok) throw new Error(`the audit chain is broken at event ${result.brokenAt} (${result.checked} events before it are intact)`);
         return `audit chain intact: ${result.checked} events`;
       }
       default:
-        throw new UsageError('commands: team:add, worker:add, person:add, audit:verify (see src/admin.ts)');
+        throw new UsageError('commands: team:add, team:hours, team:closure, worker:add, person:add, audit:verify (see src/admin.ts)');
     }
   } finally {
     await db.close();

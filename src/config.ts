@@ -74,6 +74,7 @@ const schema = z.object({
   LIEN_DEFAULT_COUNTRY: z.string().trim().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as FR').default('FR'),
   LIEN_DEFAULT_TEAM: optionalString,
   LIEN_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
+  LIEN_RETENTION_MONTHS: int(12, 1, 120),
   HTTP_BODY_LIMIT: z
     .string()
     .trim()
@@ -122,6 +123,8 @@ export interface Config {
   defaultCountry: string;
   /** Slug of the team that receives SMS from unknown numbers; the first team when unset. */
   defaultTeam: string | undefined;
+  /** How long a person's messages are kept, in months: what the first-contact notice tells them. */
+  retentionMonths: number;
   shutdownTimeoutMs: number;
   scheduler: { processEveryMs: number; outboxSweepEveryMs: number; outboxMaxAttempts: number };
 }
@@ -192,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     commandPrefix: e.LIEN_COMMAND_PREFIX,
     defaultCountry: e.LIEN_DEFAULT_COUNTRY,
     defaultTeam: e.LIEN_DEFAULT_TEAM,
+    retentionMonths: e.LIEN_RETENTION_MONTHS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     scheduler: {
       processEveryMs: e.SCHEDULER_PROCESS_EVERY_MS,

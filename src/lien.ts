@@ -26,6 +26,9 @@ import { DeliveryFeedback } from './routing/delivery-feedback.js';
 import { PhoneDeliverer, RoomDeliverer } from './routing/deliverers.js';
 import { Directory } from './routing/directory.js';
 import { InboundSmsHandler } from './routing/inbound-sms.js';
+import { createBot } from './bot/index.js';
+import { scheduleBotJobs } from './scheduler/jobs/bot-turns.js';
+import { noticeRouter } from './web/notice.js';
 import { OfficeHours } from './routing/office-hours.js';
 import { Portals } from './routing/portals.js';
 import { RoomEventsHandler } from './routing/room-events.js';
@@ -187,7 +190,10 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     const directory = new Directory(ctx);
     const portals = new Portals(ctx, directory);
     const feedback = new DeliveryFeedback(ctx, directory);
-    const inbound = new InboundSmsHandler(ctx);
+    // Every inbound SMS goes through the bot's turn (dialogs, first-contact notice, acknowledgements).
+    const bot = createBot({ ctx, directory, publicUrl: () => publicUrl, retentionMonths: config.retentionMonths, logger });
+    cleanups.push(() => bot.turns.drain());
+    const inbound = new InboundSmsHandler(ctx, bot.turns);
     // Without a Twilio account, the dev phone signs webhooks with a token of its own, derived from the secret key.
     const webhookAuthToken = config.twilio?.authToken ?? createHmac('sha256', secretKey).update('dev phone').digest('hex');
     const sender: SmsSender = config.twilio
@@ -260,6 +266,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     // Office hours: the digest at each opening, scheduled by the first message of a closed period, and a sweep (about once a minute).
     ctx.scheduleOnce = (job, when, data, key) => scheduler.once(job, when, data, key);
     await scheduleOpeningDigests(scheduler, new OfficeHours(ctx), Math.min(60_000, config.scheduler.outboxSweepEveryMs * 4), logger);
+    await scheduleBotJobs(scheduler, { ...bot, sweepEveryMs: Math.max(1000, config.scheduler.outboxSweepEveryMs), logger });
     await scheduler.start();
     cleanups.push(async () => {
       const drained = await scheduler.stop(config.shutdownTimeoutMs);
@@ -290,6 +297,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       },
     ];
     const routers = [metricsRouter(metrics), smsWebhookRouter({ authToken: webhookAuthToken, publicUrl: () => publicUrl, handlers: { onInbound: (sms) => inbound.handle(sms), onStatus: (u) => feedback.onStatus(u) }, logger })];
+    routers.push(noticeRouter({ i18n: ctx.i18n, retentionMonths: config.retentionMonths, teamName: async () => (await directory.defaultTeam().catch(() => undefined))?.name }));
     if (config.devPhone && demo && synapse) routers.push(devPhoneRouter({ ctx, demo, homeserverUrl: synapse.baseUrl, webhookAuthToken, publicUrl: () => publicUrl }));
     const app = createApp({ logger, bodyLimit: config.http.bodyLimit, health, routers });
     const server: RunningServer = await listen(app, config.http.host, config.http.port);

@@ -53,12 +53,12 @@ export function callbackRequestDialog(deps: DialogDeps): WaterfallDialog {
         return step.endDialog();
       }
       took(step.context, DIALOG.callbackRequest);
-      step.values.window = { start: window.start.toISOString(), end: window.end.toISOString(), kind: window.kind } satisfies Window;
+      (step.values as { window?: Window }).window = { start: window.start.toISOString(), end: window.end.toISOString(), kind: window.kind } satisfies Window;
       return ask(deps, step, 'callbackAskVoicemail', { when: formatWhen(window, turn.timeZone, turn.language) });
     },
     async (step) => {
       const turn = turnOf(step.context);
-      const saved = step.values.window as Window;
+      const saved = (step.values as { window: Window }).window;
       const window = { start: new Date(saved.start), end: new Date(saved.end), kind: saved.kind };
       const yesNo = recognizeYesNo(answer(step));
       // Not a clear answer: it goes to the room, and no voicemail is left (the safer guess).

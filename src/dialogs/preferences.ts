@@ -15,14 +15,14 @@ type Which = 'channels' | 'hours' | 'reminders';
 const WHICH: Which[] = ['channels', 'hours', 'reminders'];
 
 /** The preferences in words, in a language: {channels}, {from}, {until}, {reminders}. */
-function describe(deps: DialogDeps, language: string, prefs: { channels?: string[] | null; welcomeFrom?: string | null; welcomeUntil?: string | null; reminders?: boolean | null }): Vars {
-  const channels = prefs.channels ?? ['sms'];
+function describe(deps: DialogDeps, language: string, prefs: { channels?: string[] | null; welcomeFrom?: string | null; welcomeUntil?: string | null; reminders?: boolean | null } | null | undefined): Vars {
+  const channels = prefs?.channels ?? ['sms'];
   const key = channels.includes('sms') && channels.includes('call') ? 'both' : channels.includes('call') ? 'call' : 'sms';
   return {
     channels: deps.ctx.i18n.t(language, `bot.word.channel.${key}`),
-    from: prefs.welcomeFrom ?? '08:00',
-    until: prefs.welcomeUntil ?? '20:00',
-    reminders: deps.ctx.i18n.t(language, prefs.reminders === false ? 'bot.word.no' : 'bot.word.yes'),
+    from: prefs?.welcomeFrom ?? '08:00',
+    until: prefs?.welcomeUntil ?? '20:00',
+    reminders: deps.ctx.i18n.t(language, prefs?.reminders === false ? 'bot.word.no' : 'bot.word.yes'),
   };
 }
 
@@ -49,11 +49,11 @@ export function preferencesDialog(deps: DialogDeps): WaterfallDialog {
         return step.endDialog();
       }
       took(step.context, DIALOG.preferences);
-      step.values.which = which;
+      (step.values as { which?: Which }).which = which;
       return ask(deps, step, which === 'channels' ? 'preferencesChannelAsk' : which === 'hours' ? 'preferencesHoursAsk' : 'preferencesRemindersAsk');
     },
     async (step) => {
-      const which = step.values.which as Which;
+      const which = (step.values as { which: Which }).which;
       const said = answer(step);
       let set: Record<string, unknown> | undefined;
       if (which === 'channels') {

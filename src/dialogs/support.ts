@@ -70,7 +70,7 @@ export function notice(deps: DialogDeps, context: TurnContext, name: string, key
 }
 
 /** An audit event about the person of the turn, by the person. */
-export async function audit(deps: DialogDeps, context: TurnContext, action: string, subject: { kind: string; id: string }, details: Record<string, unknown> = {}): Promise<void> {
+export async function audit(deps: DialogDeps, context: TurnContext, action: string, subject: { kind: string; id: string }, details: Record<string, string | number | boolean | null> = {}): Promise<void> {
   const turn = turnOf(context);
   await deps.ctx.audit.append({ actor: { kind: 'person', id: String(turn.person._id) }, action, subject, conversation: turn.conversation._id, details });
 }

@@ -1,9 +1,11 @@
 /**
  * Room commands, French first with English aliases: help, link a number, absence with a backup, return,
- * mark a conversation done. Each is answered in the room; an unknown one gets a helpful notice.
+ * mark a conversation done, set an appointment (reminded by SMS), set the person's language. Each is answered in the room; an unknown one gets a helpful notice.
  */
 import { noticeContent } from '../channels/matrix/messages.js';
 import type { RoomEvent } from '../channels/matrix/types.js';
+import { APPOINTMENT_REMINDER_JOB, describeAppointment, parseTimeOfDay, reminderDueAt } from '../domain/appointments.js';
+import { parseLanguage } from '../domain/bot-keywords.js';
 import { parseDayMonth, UnreadableDateError } from '../domain/dates.js';
 import { normaliseKeyword } from '../domain/keywords.js';
 import { localTime, zonedInstant } from '../domain/office-hours.js';
@@ -15,7 +17,7 @@ import { newPseudonym, type Directory } from './directory.js';
 import { ConversationHistory, HISTORY_DEFAULT, HISTORY_MAX } from './history.js';
 import type { Portals } from './portals.js';
 
-type CommandName = 'help' | 'link' | 'away' | 'back' | 'done' | 'history';
+type CommandName = 'help' | 'link' | 'away' | 'back' | 'done' | 'history' | 'appointment' | 'language';
 
 const ALIASES: Record<string, CommandName> = {
   AIDE: 'help', HELP: 'help', '?': 'help',
@@ -24,6 +26,8 @@ const ALIASES: Record<string, CommandName> = {
   PRESENT: 'back', PRESENTE: 'back', RETOUR: 'back', BACK: 'back',
   HISTORIQUE: 'history', HISTORY: 'history',
   TERMINE: 'done', TERMINEE: 'done', FINI: 'done', DONE: 'done',
+  RDV: 'appointment', 'RENDEZ VOUS': 'appointment', APPOINTMENT: 'appointment', APPT: 'appointment',
+  LANGUE: 'language', LANGUAGE: 'language', LANG: 'language',
 };
 
 export interface CommandInput {
@@ -187,5 +191,54 @@ export class RoomCommands {
     if (!input.conversation) return this.say('command.notInPortal');
     await this.ctx.models.Conversation.updateOne({ _id: input.conversation._id }, { $set: { status: 'done', waitingSince: null } });
     return this.say('command.done', { worker: worker.displayName });
+  }
+  /** !rdv JJ/MM HH:MM [lieu]: an appointment with the person of this room, reminded by SMS the day before. */
+  private async appointment(worker: WorkerDocument, args: string[], input: CommandInput): Promise<string> {
+    if (!input.conversation) return this.say('command.notInPortal');
+    const person = await this.ctx.models.Person.findById(input.conversation.person);
+    if (!person || person.triage) return this.say('command.appointmentTriage');
+    const [dayWord = '', timeWord = '', ...placeWords] = args;
+    if (!dayWord || !timeWord) return this.say('command.appointmentUsage');
+    const team = await this.ctx.models.Team.findById(input.conversation.team, { timezone: 1 }).lean();
+    const tz = team?.timezone ?? 'Europe/Paris';
+    const now = this.ctx.now();
+    let day: string;
+    try {
+      day = parseDayMonth(dayWord, localTime(now, tz).date);
+    } catch (err) {
+      if (err instanceof UnreadableDateError) return this.say('command.appointmentBadDate', { input: dayWord });
+      throw err;
+    }
+    const clock = parseTimeOfDay(timeWord);
+    if (!clock) return this.say('command.appointmentBadTime', { input: timeWord });
+    const startsAt = zonedInstant(day, clock, tz);
+    const when = describeAppointment(startsAt, tz, this.ctx.staffLanguage);
+    if (startsAt <= now) return this.say('command.appointmentPast', { ...when });
+    const place = placeWords.join(' ').trim() || null;
+    const created = await this.ctx.models.Appointment.create({ person: person._id, conversation: input.conversation._id, worker: worker._id, startsAt, place });
+    await this.ctx.audit.append({ actor: { kind: 'worker', id: worker.matrixUserId }, action: 'appointment.created', subject: { kind: 'appointment', id: String(created._id) }, conversation: input.conversation._id, details: { hasPlace: place !== null } });
+    // Scheduled whatever the person's preferences now: the reminder reads them when it is due.
+    const due = reminderDueAt(startsAt, now);
+    if (due) await this.ctx.scheduleOnce?.(APPOINTMENT_REMINDER_JOB, due, { appointmentId: String(created._id) }, `reminder:${String(created._id)}`);
+    const reminder = !due
+      ? 'command.appointmentReminderTooSoon'
+      : person.optedOut
+        ? 'command.appointmentReminderOptedOut'
+        : person.preferences?.reminders === false
+          ? 'command.appointmentReminderOff'
+          : 'command.appointmentReminder';
+    return this.say('command.appointmentCreated', { ...when, name: await this.directory.labelOf(person), worker: worker.displayName, place: place ? `, ${place}` : '', reminder: this.say(reminder) });
+  }
+
+  /** !langue fr|fr-falc|en: the language of the SMS the bot writes to the person of this room. */
+  private async language(worker: WorkerDocument, args: string[], input: CommandInput): Promise<string> {
+    if (!input.conversation) return this.say('command.notInPortal');
+    const person = await this.ctx.models.Person.findById(input.conversation.person);
+    if (!person) return this.say('command.notInPortal');
+    const language = parseLanguage(args.join(' '));
+    if (!language) return this.say('command.languageUsage');
+    await this.ctx.models.Person.updateOne({ _id: person._id }, { $set: { language } });
+    await this.ctx.audit.append({ actor: { kind: 'worker', id: worker.matrixUserId }, action: 'person.language_set', subject: { kind: 'person', id: String(person._id) }, conversation: input.conversation._id, details: { language, previous: person.language ?? 'fr', by: 'worker' } });
+    return this.say('command.languageSet', { name: await this.directory.labelOf(person), language: this.say(`bot.languageName.${language}`) });
   }
 }

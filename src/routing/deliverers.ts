@@ -79,9 +79,10 @@ export class RoomDeliverer implements Deliverer {
     try {
       if (!this.fetchMedia) throw new Error('no media fetcher');
       const file = await this.fetchMedia(media.url);
-      const mxc = await client.uploadMedia(file.data, file.contentType, 'piece-jointe');
+      // In an encrypted room the file is encrypted too, and the event carries its key (`file`).
+      const where = await client.attachmentContent(roomId, file.data, file.contentType, 'piece-jointe');
       const msgtype = file.contentType.startsWith('image/') ? 'm.image' : file.contentType.startsWith('audio/') ? 'm.audio' : file.contentType.startsWith('video/') ? 'm.video' : 'm.file';
-      await client.sendEvent(roomId, 'm.room.message', { msgtype, body: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.inboundMedia', { name }), url: mxc, info: { mimetype: file.contentType, size: file.data.byteLength } }, txn);
+      await client.sendEvent(roomId, 'm.room.message', { msgtype, body: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.inboundMedia', { name }), ...where, info: { mimetype: file.contentType, size: file.data.byteLength } }, txn);
     } catch (err) {
       if (err instanceof MatrixError || err instanceof HomeserverUnreachableError) throw err;
       this.ctx.logger.warn({ reason: (err as Error).message }, 'could not fetch inbound media');

@@ -49,7 +49,6 @@ interface DigestDoc {
   period: string;
   opensAt: Date;
   replied?: boolean | null;
-  postedAt?: Date | null;
 }
 
 export class OfficeHours {
@@ -150,7 +149,7 @@ export class OfficeHours {
   /** Posts every digest whose opening has come (the periodic sweep: catches what a crash left behind). */
   async postDueDigests(): Promise<number> {
     const now = this.ctx.now();
-    const due = await this.ctx.models.OpeningDigest.find({ postedAt: null, opensAt: { $lte: now } }).limit(500).lean();
+    const due = await this.ctx.models.OpeningDigest.find({ opensAt: { $lte: now } }).limit(500).lean();
     let posted = 0;
     for (const digest of due) {
       try {
@@ -166,7 +165,7 @@ export class OfficeHours {
   async postDigest(id: string): Promise<boolean> {
     const digest = await this.ctx.models.OpeningDigest.findById(id).lean();
     const now = this.ctx.now();
-    if (!digest || digest.postedAt || digest.opensAt > now) return false;
+    if (!digest || digest.opensAt > now) return false;
     return this.post(digest as DigestDoc, now);
   }
 
@@ -200,7 +199,8 @@ export class OfficeHours {
         await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'hours.digest_posted', subject: { kind: 'conversation', id: String(conversation._id) }, conversation: conversation._id, details: { messages: arrivals.length, period: digest.period } });
       }
     }
-    await models.OpeningDigest.updateOne({ _id: digest._id }, { $set: { postedAt: now } });
+    // Posted (or nothing to post): no longer pending. A second process deleting it too changes nothing.
+    await models.OpeningDigest.deleteOne({ _id: digest._id });
     return true;
   }
 }

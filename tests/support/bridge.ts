@@ -10,6 +10,9 @@ import nock from 'nock';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { MatrixClient, MatrixError } from '../../src/channels/matrix/client.js';
 import { signTwilioRequest } from '../../src/channels/sms/signature.js';
+import { ROUND_THE_CLOCK_SLOTS } from '../../src/domain/opening.js';
+import { NOTICE_VERSION } from '../../src/domain/notice.js';
+import type { Language } from '../../src/domain/types.js';
 import type { PersonDocument, TeamDocument, WorkerDocument } from '../../src/store/models/index.js';
 import { startTestLien, type TestLien } from './lien.js';
 import { readRoomEvents, registerUser, uniqueLocalpart, type MatrixEvent } from './matrix.js';
@@ -151,19 +154,29 @@ async function postForm(url: string, params: Record<string, string>, signature: 
 }
 
 /** The form Twilio posts for an SMS arriving on the service's number. */
-export function inboundParams(bridge: Pick<Bridge, 'accountSid'>, sms: { from: string; body: string; sid?: string }): Record<string, string> {
+export function inboundParams(bridge: Pick<Bridge, 'accountSid'>, sms: InboundSmsParams): Record<string, string> {
+  const media = sms.media ?? [];
   return {
     MessageSid: sms.sid ?? twilioSid(),
     AccountSid: bridge.accountSid,
     From: sms.from,
     To: SERVICE_NUMBER,
     Body: sms.body,
-    NumMedia: '0',
+    NumMedia: String(media.length),
+    ...Object.fromEntries(media.flatMap((m, i) => [[`MediaUrl${i}`, m.url], [`MediaContentType${i}`, m.contentType]])),
   };
 }
 
+export interface InboundSmsParams {
+  from: string;
+  body: string;
+  sid?: string;
+  /** MMS attachments, as Twilio lists them (URLs on its API). */
+  media?: Array<{ url: string; contentType: string }>;
+}
+
 /** Posts an inbound SMS to Lien as Twilio does, signed with the account's auth token (or as given). */
-export function sendSms(bridge: Bridge, sms: { from: string; body: string; sid?: string }, opts: { signature?: string | null } = {}): Promise<WebhookAnswer> {
+export function sendSms(bridge: Bridge, sms: InboundSmsParams, opts: { signature?: string | null } = {}): Promise<WebhookAnswer> {
   const url = `${bridge.lien.url}/twilio/sms`;
   const params = inboundParams(bridge, sms);
   const signature = opts.signature === null ? undefined : (opts.signature ?? signTwilioRequest(bridge.authToken, url, params));
@@ -272,6 +285,13 @@ export interface Bridge {
 export interface BridgeOptions {
   /** Create the team's rooms end-to-end encrypted (the default for real teams); off for the plain-client tests. */
   encryptRooms?: boolean;
+  /** Lien's clock (the time of day its decisions read); the real one when not given. */
+  now?: () => Date;
+  /**
+   * The team's daily acknowledgement of a person's first message. Off unless asked: it depends on the
+   * time of day (office hours, the person's welcome hours), which only tests with a fixed clock control.
+   */
+  acknowledgeDaily?: boolean;
 }
 
 export async function startBridge(overrides: Record<string, string> = {}, opts: BridgeOptions = {}): Promise<Bridge> {
@@ -289,11 +309,13 @@ export async function startBridge(overrides: Record<string, string> = {}, opts: 
       OUTBOX_SWEEP_EVERY_MS: '300',
       SCHEDULER_PROCESS_EVERY_MS: '100',
       ...overrides,
-    });
+    }, opts.now ? { now: opts.now } : {});
     const { Team, Worker } = lien.db.models;
     const slug = uniqueLocalpart('equipe').toLowerCase();
     // Clear rooms unless asked: most tests read them with a plain client; tests/integration/e2ee covers encrypted ones.
-    const team = await Team.create({ slug, name: 'Service social de Bellevue', settings: { encryptRooms: opts.encryptRooms ?? false } });
+    // Open round the clock unless the test sets the clock: otherwise what the bridge does would depend on the hour the tests run.
+    const hours = opts.now ? {} : { officeHours: ROUND_THE_CLOCK_SLOTS, holidayCalendar: 'none' };
+    const team = await Team.create({ slug, name: 'Service social de Bellevue', ...hours, settings: { encryptRooms: opts.encryptRooms ?? false, acknowledgeDaily: opts.acknowledgeDaily ?? false } });
     const session = await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart('worker'), password: randomBytes(12).toString('hex') });
     const workerDoc = await Worker.create({ matrixUserId: session.userId, displayName: 'Sophie Bernard', team: team._id });
     await lien.synced();
@@ -318,8 +340,11 @@ export async function startBridge(overrides: Record<string, string> = {}, opts: 
   }
 }
 
-/** A person of the bridge's team, followed by its worker. */
-export async function addPerson(bridge: Bridge, person: { displayName: string; phone?: string; pseudonym?: string }): Promise<PersonDocument & { phone: string }> {
+/**
+ * A person of the bridge's team, followed by its worker. Unless `informed: false`, they have had the
+ * first-contact notice already (their consent is recorded), so that their first SMS gets no notice.
+ */
+export async function addPerson(bridge: Bridge, person: { displayName: string; phone?: string; pseudonym?: string; informed?: boolean; language?: Language }): Promise<PersonDocument & { phone: string }> {
   const phone = person.phone ?? mobileNumber();
   const { cipher } = bridge.lien;
   const doc = await bridge.lien.db.models.Person.create({
@@ -329,6 +354,8 @@ export async function addPerson(bridge: Bridge, person: { displayName: string; p
     pseudonym: person.pseudonym ?? `Personne ${randomBytes(2).readUInt16BE() % 10_000}`,
     team: bridge.team._id,
     referent: bridge.worker.doc._id,
+    language: person.language ?? 'fr',
+    consent: person.informed === false ? null : { noticeVersion: NOTICE_VERSION, givenAt: new Date(), channel: 'sms' },
   });
   return Object.assign(doc, { phone });
 }

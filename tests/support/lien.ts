@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { startLien, type Lien } from '../../src/lien.js';
+import { startLien, type Lien, type StartOptions } from '../../src/lien.js';
 import { testDatabaseUri } from './db.js';
 import { testLogger } from './logger.js';
 import { registerUser, uniqueLocalpart } from './matrix.js';
@@ -42,8 +42,8 @@ export async function testLienEnv(overrides: Record<string, string> = {}): Promi
   };
 }
 
-export async function startTestLien(overrides: Record<string, string> = {}): Promise<TestLien> {
+export async function startTestLien(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<TestLien> {
   const env = await testLienEnv(overrides);
-  const lien = await startLien(loadConfig(env), testLogger);
+  const lien = await startLien(loadConfig(env), testLogger, undefined, options);
   return Object.assign(lien, { botUserId: env.MATRIX_USER_ID ?? '', env });
 }

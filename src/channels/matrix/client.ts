@@ -3,6 +3,7 @@
  * server's retry-after, and failures carry the HTTP status and Matrix errcode.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { encryptAttachment, type EncryptedFile } from './crypto/attachments.js';
 import type { RoomPacer } from './room-pacer.js';
 
 /** Encrypts events for end-to-end encrypted rooms (see crypto/room-crypto.ts). */
@@ -259,6 +260,17 @@ export class MatrixClient {
   }
 
   /** Uploads bytes to the media repository; returns their mxc:// URI. */
+  /**
+   * Uploads a file for a message in `roomId` and returns the content fields that point to it: `url` in a
+   * clear room, an encrypted `file` object in an end-to-end encrypted one (the server sees only ciphertext).
+   */
+  async attachmentContent(roomId: string, data: Uint8Array, contentType: string, filename?: string): Promise<{ url: string } | { file: EncryptedFile }> {
+    if (!(this.encryptor && (await this.encryptor.isEncrypted(roomId)))) return { url: await this.uploadMedia(data, contentType, filename) };
+    const { ciphertext, file } = encryptAttachment(data);
+    const url = await this.uploadMedia(ciphertext, 'application/octet-stream', filename);
+    return { file: { ...file, url } };
+  }
+
   async uploadMedia(data: Uint8Array, contentType: string, filename?: string): Promise<string> {
     const res = await this.request<{ content_uri: string }>('POST', '/_matrix/media/v3/upload', {
       rawBody: { data, contentType },

@@ -18,8 +18,9 @@ export const outOfHoursMessageSchema = new Schema(
 outOfHoursMessageSchema.index({ conversation: 1, period: 1 });
 
 /**
- * The digest a room is owed when its team opens again: one per conversation and closed period, created
- * (a unique `_id`, "<conversation>:<period>") by the first message of the period, posted once at `opensAt`.
+ * A digest a room is still owed for when its team opens again: one per conversation and closed period,
+ * created (a unique `_id`, "<conversation>:<period>") by the first message of the period, removed once
+ * posted, so the collection only ever holds what is pending.
  */
 export const openingDigestSchema = new Schema(
   {
@@ -31,12 +32,11 @@ export const openingDigestSchema = new Schema(
     opensAt: { type: Date, required: true },
     /** The person was sent the automatic "closed" answer. */
     replied: { type: Boolean, default: false },
-    postedAt: { type: Date, default: null },
   },
   { versionKey: false, timestamps: true },
 );
-// The sweep's one query: digests not posted yet whose opening has come.
-openingDigestSchema.index({ postedAt: 1, opensAt: 1 });
+// The sweep's one query: the digests whose opening has come.
+openingDigestSchema.index({ opensAt: 1 });
 
 export type OutOfHoursMessageDoc = InferSchemaType<typeof outOfHoursMessageSchema>;
 export type OpeningDigestDoc = InferSchemaType<typeof openingDigestSchema>;

@@ -24,7 +24,9 @@ describe('bridge: SMS into the portal room, replies out as SMS', () => {
     expect(posted.content).toMatchObject({
       msgtype: 'm.text',
       format: 'org.matrix.custom.html',
-      formatted_body: "<b>Camille Martin</b><br>Bonjour, mon rendez-vous &lt;jeudi&gt; &amp; la CAF : c&#39;est toujours bon ?<br>Merci",
+      // Inside office hours (the bridge's team is always open), the referent is mentioned: their client notifies them.
+      formatted_body: `<b>Camille Martin</b> → <a href="https://matrix.to/#/${worker.userId}">Sophie Bernard</a><br>Bonjour, mon rendez-vous &lt;jeudi&gt; &amp; la CAF : c&#39;est toujours bon ?<br>Merci`,
+      'm.mentions': { user_ids: [worker.userId] },
     });
 
     // The room is the person's: named after them, and the worker was invited into it by Lien.

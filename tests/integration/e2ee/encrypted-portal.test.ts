@@ -6,34 +6,40 @@
  * cannot decrypt is reported in the room, with no SMS and a metric.
  */
 import { randomBytes } from 'node:crypto';
+import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MatrixClient } from '../../../src/channels/matrix/client.js';
+import { decryptAttachment, type EncryptedFile } from '../../../src/channels/matrix/crypto/attachments.js';
 import { loadConfig } from '../../../src/config.js';
 import { startLien } from '../../../src/lien.js';
-import { addPerson, frText, portalRoomOf, sendSms, sleep, useBridge, type Bridge } from '../../support/bridge.js';
+import { addPerson, frText, portalRoomOf, sendSms, sleep, TWILIO_API, useBridge, type Bridge } from '../../support/bridge.js';
+import { nativeCryptoAvailable } from '../../../src/channels/matrix/crypto/load-engine.js';
 import { JsSdkWorker } from '../../support/e2ee-worker.js';
 import { testLogger } from '../../support/logger.js';
 import { registerUser, uniqueLocalpart } from '../../support/matrix.js';
 import { waitFor } from '../../support/wait.js';
 
-const bridge: Bridge = useBridge({ MATRIX_UNDECRYPTABLE_GRACE_SECONDS: '3' }, { encryptRooms: true });
-let worker: JsSdkWorker;
+/** Both engines go through the same tests wherever both install (the native one needs its downloaded library). */
+const engines = ['wasm', ...(nativeCryptoAvailable().ok ? ['nodejs'] : [])];
 
-beforeAll(async () => {
-  if (!bridge.worker.deviceId) throw new Error('the bridge worker has no device id');
-  worker = await JsSdkWorker.start(inject('synapseUrl'), { userId: bridge.worker.userId, accessToken: bridge.worker.accessToken, deviceId: bridge.worker.deviceId });
-});
+describe.each(engines)('encrypted portal rooms, %s engine', (engine) => {
+  const bridge: Bridge = useBridge({ MATRIX_CRYPTO_ENGINE: engine, MATRIX_UNDECRYPTABLE_GRACE_SECONDS: '3' }, { encryptRooms: true });
+  let worker: JsSdkWorker;
 
-afterAll(() => {
-  worker?.stop();
-});
+  beforeAll(async () => {
+    if (!bridge.worker.deviceId) throw new Error('the bridge worker has no device id');
+    worker = await JsSdkWorker.start(inject('synapseUrl'), { userId: bridge.worker.userId, accessToken: bridge.worker.accessToken, deviceId: bridge.worker.deviceId });
+  });
 
-/** SMS sent to the person's phone whose text is exactly this. */
-function smsTo(phone: string, body: string) {
-  return bridge.twilio.requests.filter((r) => r.form.To === phone && r.form.Body === body);
-}
+  afterAll(() => {
+    worker?.stop();
+  });
 
-describe('encrypted portal rooms', () => {
+  /** SMS sent to the person's phone whose text is exactly this. */
+  function smsTo(phone: string, body: string) {
+    return bridge.twilio.requests.filter((r) => r.form.To === phone && r.form.Body === body);
+  }
+
   let person: Awaited<ReturnType<typeof addPerson>>;
   let roomId: string;
 
@@ -68,7 +74,7 @@ describe('encrypted portal rooms', () => {
     expect(status.signedByOwner).toBe(true);
 
     const health = (await (await fetch(`${bridge.lien.url}/healthz`)).json()) as { checks: Record<string, { ok: boolean; detail?: string }> };
-    expect(JSON.stringify(health)).toMatch(/wasm engine|nodejs engine/);
+    expect(JSON.stringify(health)).toContain(`${engine} engine`);
   });
 
   it('keeps its device across a restart and relays what the worker sent while it was stopped', async () => {
@@ -121,6 +127,45 @@ describe('encrypted portal rooms', () => {
       expect(direct.encrypted).toBe(true);
     } finally {
       colleague.stop();
+    }
+  });
+
+  it("encrypts an MMS attachment for the room: the homeserver stores only its ciphertext", async () => {
+    const image = randomBytes(4096);
+    const mediaPath = `/2010-04-01/Accounts/${bridge.accountSid}/Messages/MM${randomBytes(16).toString('hex')}/Media/ME${randomBytes(16).toString('hex')}`;
+    nock(TWILIO_API).get(mediaPath).reply(200, image, { 'Content-Type': 'image/jpeg' });
+    await sendSms(bridge, { from: person.phone, body: 'Voici la photo du courrier.', media: [{ url: `${TWILIO_API}${mediaPath}`, contentType: 'image/jpeg' }] });
+
+    const posted = await worker.waitForMessage(roomId, 'the photo', (m) => m.sender === bridge.botUserId && m.content.msgtype === 'm.image');
+    expect(posted.encrypted).toBe(true);
+    expect(posted.content.url).toBeUndefined();
+    const file = posted.content.file as EncryptedFile;
+    expect(file.url).toMatch(/^mxc:\/\//);
+    const stored = await bridge.worker.client.downloadMedia(file.url);
+    expect(Buffer.from(stored.data).equals(image)).toBe(false);
+    expect(decryptAttachment(stored.data, file).equals(image)).toBe(true);
+  });
+
+  it('keeps working in a clear room that becomes encrypted', async () => {
+    await bridge.lien.db.models.Team.updateOne({ _id: bridge.team._id }, { $set: { 'settings.encryptRooms': false } });
+    try {
+      const other = await addPerson(bridge, { displayName: 'Jules Petit' });
+      await sendSms(bridge, { from: other.phone, body: 'Premier message, salle en clair.' });
+      const clearRoom = await portalRoomOf(bridge, other._id);
+      await worker.joinWhenInvited(clearRoom);
+      const clear = await worker.waitForMessage(clearRoom, 'the clear message', (m) => String(m.content.body).endsWith('salle en clair.'));
+      expect(clear.encrypted).toBe(false);
+
+      // An administrator (here Lien's own account) switches encryption on.
+      await bridge.lien.matrix.current().sendStateEvent(clearRoom, 'm.room.encryption', '', { algorithm: 'm.megolm.v1.aes-sha2' });
+      await waitFor('Lien to see the room encrypted', async () => (await bridge.lien.crypto()?.isEncrypted(clearRoom)) || undefined);
+      await sendSms(bridge, { from: other.phone, body: 'Deuxième message, salle chiffrée.' });
+      const encrypted = await worker.waitForMessage(clearRoom, 'the encrypted message', (m) => String(m.content.body).endsWith('salle chiffrée.'));
+      expect(encrypted.encrypted).toBe(true);
+      await worker.send(clearRoom, 'Bien reçu, Jules.');
+      await waitFor('the reply from the now encrypted room', async () => smsTo(other.phone, 'Bien reçu, Jules.').length === 1 || undefined, 20_000);
+    } finally {
+      await bridge.lien.db.models.Team.updateOne({ _id: bridge.team._id }, { $set: { 'settings.encryptRooms': true } });
     }
   });
 

@@ -3,61 +3,14 @@
  * the test sets, Twilio stood in for by nock, the room read with the worker's own Matrix account. The team
  * keeps the default hours (Monday to Friday, 9:00–12:30 and 13:30–17:00, Paris) and French holidays.
  */
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { smsSegments } from '../../../src/channels/sms/segments.js';
-import { loadConfig } from '../../../src/config.js';
-import { startLien } from '../../../src/lien.js';
-import { addPerson, frText, joinPortal, SERVICE_NUMBER, sendSms, sleep, TestWorker, TwilioApi, type Bridge } from '../../support/bridge.js';
-import { testLienEnv, type TestLien } from '../../support/lien.js';
-import { testLogger } from '../../support/logger.js';
-import { registerUser, uniqueLocalpart, type MatrixEvent } from '../../support/matrix.js';
+import { addPerson, frText, joinPortal, sendSms, sleep, useBridge, type TestWorker } from '../../support/bridge.js';
+import type { MatrixEvent } from '../../support/matrix.js';
 import { waitFor } from '../../support/wait.js';
 
 /** The time Lien reads; each test puts it where it needs it. */
 let clock = new Date('2026-11-28T09:00:00Z');
-
-/** A bridge (as tests/support/bridge.ts starts one) whose Lien reads the time from `clock`. */
-async function startBridgeWithClock(): Promise<Bridge> {
-  const accountSid = `AC${randomBytes(16).toString('hex')}`;
-  const authToken = randomBytes(16).toString('hex');
-  const twilio = new TwilioApi(accountSid);
-  twilio.install();
-  const env = await testLienEnv({
-    TWILIO_ACCOUNT_SID: accountSid,
-    TWILIO_AUTH_TOKEN: authToken,
-    TWILIO_FROM_NUMBER: SERVICE_NUMBER,
-    TWILIO_TIMEOUT_MS: '5000',
-    OUTBOX_SWEEP_EVERY_MS: '300',
-    SCHEDULER_PROCESS_EVERY_MS: '100',
-  });
-  const lien: TestLien = Object.assign(await startLien(loadConfig(env), testLogger, undefined, { now: () => clock }), { botUserId: env.MATRIX_USER_ID ?? '', env });
-  try {
-    const { Team, Worker } = lien.db.models;
-    // Default hours and holidays; rooms in clear so that the worker's plain client reads them.
-    const team = await Team.create({ slug: uniqueLocalpart('equipe').toLowerCase(), name: 'Service social de Bellevue', settings: { encryptRooms: false } });
-    const session = await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart('worker'), password: randomBytes(12).toString('hex') });
-    const workerDoc = await Worker.create({ matrixUserId: session.userId, displayName: 'Sophie Bernard', team: team._id });
-    await lien.synced();
-    return {
-      lien,
-      twilio,
-      accountSid,
-      authToken,
-      team,
-      worker: new TestWorker(session.userId, session.accessToken, workerDoc),
-      botUserId: lien.botUserId,
-      stop: async () => {
-        await lien.stop();
-        twilio.uninstall();
-      },
-    };
-  } catch (err) {
-    await lien.stop();
-    twilio.uninstall();
-    throw err;
-  }
-}
 
 function mentionsOf(e: MatrixEvent): unknown {
   return e.content['m.mentions'];
@@ -70,7 +23,8 @@ async function highlighted(worker: TestWorker): Promise<string[]> {
 }
 
 describe('office hours: the right to disconnect', () => {
-  const bridge = {} as Bridge;
+  // The bridge's team keeps the default hours (and French holidays); Lien reads the time from `clock`.
+  const bridge = useBridge({}, { now: () => clock });
   let camille: Awaited<ReturnType<typeof addPerson>>;
   let roomId: string;
   const botText = async (body: string) => (await bridge.worker.messagesFrom(roomId, bridge.botUserId)).filter((e) => e.content.body === body);
@@ -78,11 +32,7 @@ describe('office hours: the right to disconnect', () => {
   const digests = async () => (await bridge.worker.messagesFrom(roomId, bridge.botUserId)).filter((e) => String(e.content.body).includes('Pendant la fermeture'));
 
   beforeAll(async () => {
-    Object.assign(bridge, await startBridgeWithClock());
     camille = await addPerson(bridge, { displayName: 'Camille Martin' });
-  });
-  afterAll(async () => {
-    await bridge.stop?.();
   });
 
   it('on a Saturday: the messages reach the room at once, without mention, and one automatic answer goes back', async () => {
@@ -139,8 +89,8 @@ describe('office hours: the right to disconnect', () => {
   it('inside hours (a Tuesday at 10:00): the message mentions the referent, and nothing else happens', async () => {
     clock = new Date('2026-12-01T09:00:00Z'); // Tuesday 10:00
     const smsBefore = bridge.twilio.to(camille.phone).length;
-    expect((await sendSms(bridge, { from: camille.phone, body: 'Vous pouvez me rappeler ?' })).status).toBe(200);
-    const message = await bridge.worker.waitForEvent(roomId, 'the SMS', (e) => e.sender === bridge.botUserId && e.content.body === 'Camille Martin: Vous pouvez me rappeler ?');
+    expect((await sendSms(bridge, { from: camille.phone, body: "J'ai trouvé le papier." })).status).toBe(200);
+    const message = await bridge.worker.waitForEvent(roomId, 'the SMS', (e) => e.sender === bridge.botUserId && e.content.body === "Camille Martin: J'ai trouvé le papier.");
     expect(mentionsOf(message)).toEqual({ user_ids: [bridge.worker.userId] });
     expect(String(message.content.formatted_body)).toContain(`<a href="https://matrix.to/#/${bridge.worker.userId}">Sophie Bernard</a>`);
     await waitFor('the SMS highlighted for the worker', async () => (await highlighted(bridge.worker)).includes(message.event_id));

@@ -1,7 +1,7 @@
 /** Run under several process timezones: the answers depend on the team's timezone only. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPENING_SLOTS } from '../../../src/domain/office-hours.js';
-import { closedPeriodKey, isTeamOpen, nextOpening, ROUND_THE_CLOCK_SLOTS, teamHours, type TeamHours } from '../../../src/domain/opening.js';
+import { closedPeriodKey, HoursSpecError, isTeamOpen, nextOpening, parseWeeklySlots, ROUND_THE_CLOCK_SLOTS, teamHours, type TeamHours } from '../../../src/domain/opening.js';
 import type { OpeningSlot } from '../../../src/domain/types.js';
 
 const paris: TeamHours = { timezone: 'Europe/Paris', slots: DEFAULT_OPENING_SLOTS, closures: [], holidayCalendar: 'france' };
@@ -86,5 +86,27 @@ describe('team opening hours', () => {
       slots: [{ weekday: 6, opens: '10:00', closes: '12:00' }],
       holidayCalendar: 'alsace-moselle',
     });
+  });
+});
+
+describe('weekly hours typed by an administrator', () => {
+  it('reads day ranges, several slots and French or English day names', () => {
+    expect(parseWeeklySlots('lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00')).toEqual([
+      ...DEFAULT_OPENING_SLOTS,
+      { weekday: 6, opens: '10:00', closes: '12:00' },
+    ]);
+    expect(parseWeeklySlots('Mon 08:00-24:00; sun 00:00-06:00')).toEqual([
+      { weekday: 1, opens: '08:00', closes: '24:00' },
+      { weekday: 7, opens: '00:00', closes: '06:00' },
+    ]);
+  });
+
+  it('says what it cannot read', () => {
+    expect(() => parseWeeklySlots('')).toThrow(HoursSpecError);
+    expect(() => parseWeeklySlots('lundi')).toThrow(/no hours for "lundi"/);
+    expect(() => parseWeeklySlots('ven-lun 09:00-17:00')).toThrow(/not a day or a range of days/);
+    expect(() => parseWeeklySlots('lun 9h-17h')).toThrow(/not a range like 09:00-12:30/);
+    expect(() => parseWeeklySlots('lun 17:00-09:00')).toThrow(/closes before it opens/);
+    expect(() => parseWeeklySlots('lun 09:00-25:00')).toThrow(/not a time of day/);
   });
 });

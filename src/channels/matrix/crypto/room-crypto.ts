@@ -90,6 +90,7 @@ export class RoomCrypto {
   /** Follows the timeline: encryption switched on, members coming and going. */
   observe(event: RoomEvent): void {
     if (event.type === 'm.room.encryption' && event.stateKey === '') {
+      // Encryption cannot be switched off again in a room: only the switch on is followed.
       if (event.content.algorithm === MEGOLM_ALGORITHM) this.encrypted.set(event.roomId, true);
     } else if (event.type === 'm.room.member') {
       this.members.delete(event.roomId);

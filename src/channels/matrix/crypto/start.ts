@@ -38,7 +38,8 @@ export async function startRoomCrypto(opts: StartCryptoOptions): Promise<{ crypt
     logger: opts.logger,
   });
   const crypto = new RoomCrypto({ client: opts.client, engine, logger: opts.logger });
-  await crypto.flush();
+  // The homeserver may be away right now: the keys then go up with the first sync that gets through.
+  await crypto.flush().catch((err: unknown) => opts.logger.warn({ reason: (err as Error).message }, 'uploading encryption keys failed; will retry at the next sync'));
   opts.logger.info({ engine: engine.name, deviceId: engine.deviceId, curve25519: engine.identityKeys.curve25519 }, 'end-to-end encryption ready');
   try {
     const outcome = await crypto.bootstrapCrossSigning(opts.password);
