@@ -1,7 +1,8 @@
 /**
  * The one automatic answer a day to free text, when it helps: a person's first message of the (team's
  * local) day gets a short "your message has arrived" — only while the team is open (when it is closed,
- * the office-hours answer says more), within the person's welcome hours, where the team wants it, and
+ * the office-hours answer says more), within the person's welcome hours, to a person who accepts SMS
+ * (not "calls only"), where the team wants it, and
  * never in a turn where the bot already answered. A number nobody knows gets the "unknown number"
  * answer instead, once a day. "Once a day" is a claim (a unique insert), so two processes never both send.
  */
@@ -25,6 +26,7 @@ export class Acknowledgement {
     if (!person.triage) {
       if (team.settings?.acknowledgeDaily === false) return;
       if (!isWelcomeAt(person.preferences, now, timeZone)) return;
+      if (person.preferences?.channels && !person.preferences.channels.includes('sms')) return;
     }
     if (!(await this.ctx.claims.acquire(dailyReplyClaim(person._id, person.triage, now, timeZone)))) return;
     const key = person.triage ? 'sms.unknownNumber' : 'bot.sms.ack';

@@ -4,8 +4,8 @@
  * 24/11 à 14:30 avec X. Répondez OUI pour confirmer ou NON pour annuler.", then the reminder waits on the
  * person for OUI or NON until the appointment starts (dialogs/appointment-reply.ts reads them).
  *
- * The person's preferences hold (need 4): no reminder for someone who turned them off or said STOP (the
- * room is told, so the workers can call instead); outside the person's welcome hours the reminder waits
+ * The person's preferences hold (need 4): no reminder for someone who turned them off, who wants calls
+ * and no SMS, or who said STOP (the room is told, so the workers can call instead); outside the person's welcome hours the reminder waits
  * for the next start of those hours, unless that is too late for it to help.
  */
 import { REMINDER_TOO_LATE_MS } from '../domain/appointments.js';
@@ -23,7 +23,7 @@ import { setTurn } from './turn-state.js';
 export type ReminderOutcome =
   | { kind: 'sent' }
   | { kind: 'deferred'; until: Date }
-  | { kind: 'skipped'; reason: 'gone' | 'answered' | 'too_late' | 'opted_out' | 'reminders_off' | 'outside_hours' };
+  | { kind: 'skipped'; reason: 'gone' | 'answered' | 'too_late' | 'opted_out' | 'reminders_off' | 'calls_only' | 'outside_hours' };
 
 export interface RemindersDeps {
   ctx: RoutingContext;
@@ -56,7 +56,7 @@ export class Reminders {
     const timeZone = team.timezone || 'Europe/Paris';
     const label = await directory.labelOf(person);
     const staffVars = await appointmentVars({ ctx }, appointment, timeZone, ctx.staffLanguage);
-    const skip = async (reason: 'opted_out' | 'reminders_off' | 'outside_hours'): Promise<ReminderOutcome> => {
+    const skip = async (reason: 'opted_out' | 'reminders_off' | 'calls_only' | 'outside_hours'): Promise<ReminderOutcome> => {
       await messages.queueNotice(conversation._id, `reminder-skipped:${appointmentId}`, ctx.i18n.t(ctx.staffLanguage, 'bot.room.reminderSkipped', { name: label, ...staffVars, reason: ctx.i18n.t(ctx.staffLanguage, `bot.room.reminderSkippedReason.${reason}`) }));
       await ctx.audit.append({ actor: { kind: 'system' }, action: 'appointment.reminder_skipped', subject: { kind: 'appointment', id: appointmentId }, conversation: conversation._id, details: { reason } });
       return { kind: 'skipped', reason };
@@ -65,6 +65,7 @@ export class Reminders {
     if (appointment.startsAt.getTime() - now.getTime() < REMINDER_TOO_LATE_MS) return { kind: 'skipped', reason: 'too_late' };
     if (person.optedOut) return skip('opted_out');
     if (person.preferences?.reminders === false) return skip('reminders_off');
+    if (person.preferences?.channels && !person.preferences.channels.includes('sms')) return skip('calls_only');
     if (!isWelcomeAt(person.preferences, now, timeZone)) {
       const next = nextWelcomeStart(person.preferences, now, timeZone);
       if (appointment.startsAt.getTime() - next.getTime() < REMINDER_TOO_LATE_MS) return skip('outside_hours');

@@ -24,6 +24,7 @@ export async function seedDemo(models: Models, cipher: FieldCipher, synapse: Emb
   const displayName = 'Awa Diallo (référente)';
   const session = await registerUser(synapse.baseUrl, synapse.sharedSecret, { localpart: DEMO_WORKER_LOCALPART, password, displayName });
 
+  // Clear rooms: the dev phone plays the worker with a plain Matrix client (real teams are encrypted by default).
   const team =
     (await models.Team.findOne({ slug: DEMO_TEAM_SLUG })) ??
     (await models.Team.create({ slug: DEMO_TEAM_SLUG, name: 'Équipe démo', officeHours: DEFAULT_OPENING_SLOTS, settings: { encryptRooms: false } }));

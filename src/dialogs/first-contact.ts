@@ -12,7 +12,7 @@ import { WaterfallDialog } from 'botbuilder-dialogs';
 import { turnOf } from '../bot/turn-state.js';
 import { NOTICE_VERSION } from '../domain/notice.js';
 import { localTime } from '../domain/office-hours.js';
-import { audit, DIALOG, notice, say, type DialogDeps } from './support.js';
+import { audit, DIALOG, say, type DialogDeps } from './support.js';
 
 /** The claim that keeps a person to one automatic answer a day (acknowledgement, unknown-number reply). */
 export function dailyReplyClaim(personId: unknown, triage: boolean, now: Date, timeZone: string): string {
@@ -34,7 +34,7 @@ export function firstContactDialog(deps: DialogDeps): WaterfallDialog {
       person.consent = consent;
       await audit(deps, step.context, 'person.consent_recorded', { kind: 'person', id: String(person._id) }, { noticeVersion: NOTICE_VERSION, channel: 'sms' });
       await deps.ctx.claims.acquire(dailyReplyClaim(person._id, person.triage, now, turn.timeZone));
-      notice(deps, step.context, 'first-contact', 'firstContact', { months: deps.retentionMonths });
+      // No notice in the room: the workers see the person's message as usual; the consent is on record.
       return step.endDialog();
     },
   ]);

@@ -39,11 +39,14 @@ export function isMenuRequest(text: string): boolean {
 
 const CALLBACK = new Set([
   'RAPPEL', 'RAPPELS', 'RAPPELER', 'RAPPELEZ MOI', 'RAPPELLEZ MOI', 'RAPPELER MOI', 'RAPPELLE MOI', 'RAPPEL MOI', 'ME RAPPELER',
-  'APPELEZ MOI', 'APPELLEZ MOI', 'APPELER MOI', 'APPELLE MOI', 'APPEL', 'ETRE RAPPELE', 'ETRE RAPPELEE', 'POUVEZ VOUS ME RAPPELER',
+  'APPELEZ MOI', 'APPELLEZ MOI', 'APPELER MOI', 'APPELLE MOI', 'ETRE RAPPELE', 'ETRE RAPPELEE', 'POUVEZ VOUS ME RAPPELER',
   'CALL ME', 'CALL ME BACK', 'CALLBACK', 'CALL BACK', 'PLEASE CALL ME',
 ]);
 
-/** "rappel", "rappelez-moi", "appelez-moi", "call me back": the person asks to be called back. */
+/**
+ * "rappel", "rappelez-moi", "appelez-moi", "call me back": the person asks to be called back. ("appel"
+ * alone is not one: it answers "SMS or call?" in the preferences.)
+ */
 export function isCallbackRequest(text: string): boolean {
   return CALLBACK.has(bare(text));
 }

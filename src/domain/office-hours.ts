@@ -49,6 +49,11 @@ export function parseClock(hhmm: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
+/** Minutes since midnight → "HH:MM" (the inverse of parseClock). */
+export function formatClock(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
 export function isValidTimeZone(timeZone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone });

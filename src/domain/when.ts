@@ -24,7 +24,7 @@
  *   undefined: a human reads it.
  */
 import { recognizeDateTime } from '@microsoft/recognizers-text-date-time';
-import { localTime, zonedInstant } from './office-hours.js';
+import { formatClock, localTime, zonedInstant } from './office-hours.js';
 
 export type WhenCulture = 'fr-fr' | 'en-us';
 
@@ -276,7 +276,7 @@ function isRealDate(date: string): boolean {
 function at(date: string, minutes: number, timeZone: string): Date {
   const days = Math.floor(minutes / 1440);
   const rest = minutes - days * 1440;
-  const clock = `${String(Math.floor(rest / 60)).padStart(2, '0')}:${String(rest % 60).padStart(2, '0')}`;
+  const clock = formatClock(rest);
   return zonedInstant(addDays(date, days), clock, timeZone);
 }
 

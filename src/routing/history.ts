@@ -4,7 +4,7 @@
  * from its own copy of the messages, encrypted anew for the room's current members. One notice, not one
  * event per message: the room is not flooded and the homeserver's rate limits are kept.
  */
-import { localTime } from '../domain/office-hours.js';
+import { formatClock, localTime } from '../domain/office-hours.js';
 import type { ConversationDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 import type { Directory } from './directory.js';
@@ -44,7 +44,7 @@ export class ConversationHistory {
       }
       const at = localTime(m.receivedAt, tz);
       const [, month, day] = at.date.split('-');
-      const clock = `${String(Math.floor(at.minutes / 60)).padStart(2, '0')}:${String(at.minutes % 60).padStart(2, '0')}`;
+      const clock = formatClock(at.minutes);
       lines.push(`${day}/${month} ${clock} · ${who} : ${this.messages.bodyOf(m)}`);
     }
     return `${say('command.history', { count: recent.length })}\n${lines.join('\n')}`;

@@ -5,7 +5,7 @@
  */
 import { noticeContent, parseRoomMessage } from '../channels/matrix/messages.js';
 import type { RoomEvent, RoomEventHandler } from '../channels/matrix/types.js';
-import { localTime } from '../domain/office-hours.js';
+import { formatClock, localTime } from '../domain/office-hours.js';
 import type { RoutingContext } from './context.js';
 import { RoomCommands } from './commands.js';
 import { Directory } from './directory.js';
@@ -89,7 +89,7 @@ export class RoomEventsHandler implements RoomEventHandler {
     const conversation = await this.ctx.models.Conversation.findOne({ matrixRoomId: event.roomId }, { _id: 1, team: 1 }).lean();
     const team = conversation ? await this.ctx.models.Team.findById(conversation.team, { timezone: 1 }).lean() : null;
     const at = localTime(new Date(event.originServerTs), team?.timezone ?? 'Europe/Paris');
-    const time = `${String(Math.floor(at.minutes / 60)).padStart(2, '0')}:${String(at.minutes % 60).padStart(2, '0')}`;
+    const time = formatClock(at.minutes);
     const sender = (await this.directory.workerByMatrixId(event.sender))?.displayName ?? event.sender;
     await this.notice(event, 'crypto.undecryptable', { sender, time });
     await this.ctx.audit.append({ actor: { kind: 'worker', id: event.sender }, action: 'matrix.undecryptable', subject: { kind: 'event', id: event.eventId }, conversation: conversation?._id ?? null, details: { code } });
