@@ -2,9 +2,9 @@
  * The one automatic answer a day to free text, when it helps: a person's first message of the (team's
  * local) day gets a short "your message has arrived" — only while the team is open (when it is closed,
  * the office-hours answer says more), within the person's welcome hours, to a person who accepts SMS
- * (not "calls only"), where the team wants it, and
- * never in a turn where the bot already answered. A number nobody knows gets the "unknown number"
- * answer instead, once a day. "Once a day" is a claim (a unique insert), so two processes never both send.
+ * (not "calls only"), where the team wants it, and never in a turn where the bot already answered. A
+ * number nobody knows gets the "unknown number" answer instead, once a day. "Once a day" is a claim (a
+ * unique insert), so two processes never both send.
  */
 import type { TurnContext } from 'botbuilder';
 import { MessageFactory } from 'botbuilder';

@@ -5,8 +5,8 @@
  * person for OUI or NON until the appointment starts (dialogs/appointment-reply.ts reads them).
  *
  * The person's preferences hold (need 4): no reminder for someone who turned them off, who wants calls
- * and no SMS, or who said STOP (the room is told, so the workers can call instead); outside the person's welcome hours the reminder waits
- * for the next start of those hours, unless that is too late for it to help.
+ * and no SMS, or who said STOP (the room is told, so the workers can call instead); outside the person's
+ * welcome hours the reminder waits for the next start of those hours, unless that is too late to help.
  */
 import { REMINDER_TOO_LATE_MS } from '../domain/appointments.js';
 import type { Language } from '../domain/types.js';
@@ -77,6 +77,8 @@ export class Reminders {
     const reference = SmsAdapter.reference(String(conversation._id), String(person._id), `reminder:${appointmentId}`);
     await this.deps.adapter.continueConversation(reference, async (context) => {
       setTurn(context, { person, conversation, team, now, timeZone, language, label, text: '', consumed: false, notices: [] });
+      // A person the bot never wrote to learns first who writes, and how to stop it.
+      await dialogs.informIfNeeded(context);
       await context.sendActivity(ctx.i18n.t(language, 'bot.sms.reminder', vars));
       await dialogs.pendingReminder.set(context, { appointmentId, until: appointment.startsAt.toISOString() });
       await dialogs.save(context);

@@ -75,11 +75,10 @@ export class LienDialogs {
   /** Reads the person's message: a keyword, an answer, or free text (see the top of this file). */
   async onTurn(context: TurnContext): Promise<void> {
     const turn = turnOf(context);
+    await this.informIfNeeded(context);
     const dc = await this.dialogs.createContext(context);
     const record = await this.record.get(context, {});
     if (dc.activeDialog && record.lastTurnAt && turn.now.getTime() - Date.parse(record.lastTurnAt) > PROMPT_TTL_MS) await dc.cancelAllDialogs();
-
-    if (!turn.person.consent) await dc.beginDialog(DIALOG.firstContact);
 
     const language = languageRequest(turn.text);
     if (isMenuRequest(turn.text)) {
@@ -106,6 +105,13 @@ export class LienDialogs {
         await this.pendingReminder.set(context, null);
       }
     }
+  }
+
+  /** The first-contact notice, to a person the bot never informed (before anything else it sends them). */
+  async informIfNeeded(context: TurnContext): Promise<void> {
+    if (turnOf(context).person.consent) return;
+    const dc = await this.dialogs.createContext(context);
+    await dc.beginDialog(DIALOG.firstContact);
   }
 
   /** After STOP: no question stays open, no reminder waits for an answer. */

@@ -3,7 +3,7 @@
  * timezone). What Lien sends on its own (a reminder, an acknowledgement) waits for them; an answer to
  * something the person just asked never does. A window may run past midnight (20:00 to 08:00).
  */
-import { localTime, parseClock, zonedInstant } from './office-hours.js';
+import { formatClock, localTime, parseClock, zonedInstant } from './office-hours.js';
 
 export interface WelcomeWindow {
   welcomeFrom: string;
@@ -35,7 +35,7 @@ export function isWelcomeAt(window: Partial<WelcomeWindow> | null | undefined, a
 export function nextWelcomeStart(window: Partial<WelcomeWindow> | null | undefined, at: Date, timeZone: string): Date {
   if (isWelcomeAt(window, at, timeZone)) return at;
   const { from } = minutes(window);
-  const clock = `${String(Math.floor(from / 60)).padStart(2, '0')}:${String(from % 60).padStart(2, '0')}`;
+  const clock = formatClock(from);
   const today = localTime(at, timeZone).date;
   const candidate = zonedInstant(today, clock, timeZone);
   if (candidate.getTime() > at.getTime()) return candidate;

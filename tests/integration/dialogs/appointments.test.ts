@@ -65,6 +65,21 @@ describe('dialogs: appointment reminders, OUI and NON', () => {
     await noMoreSms(bridge, yanis.phone, 2);
   });
 
+  it('gives a person who never texted the first-contact notice before their first reminder', async () => {
+    const { lien } = bridge;
+    const ali = await addPerson(bridge, { displayName: 'Ali Benhamou', informed: false });
+    const conversation = await lien.db.models.Conversation.create({ person: ali._id, team: bridge.team._id, owner: bridge.worker.doc._id });
+    const appointment = await lien.db.models.Appointment.create({ person: ali._id, conversation: conversation._id, worker: bridge.worker.doc._id, startsAt: TOMORROW_1430, place: 'Mairie annexe' });
+    await triggerReminder(bridge, appointment._id);
+    const sent = (await bridge.twilio.waitForSent(ali.phone, 2)).map((r) => r.form.Body);
+    expect(sent).toEqual([
+      botSms('fr', 'firstContact', { team: bridge.team.name, months: 12, url: `${lien.url}/notice?lang=fr` }),
+      botSms('fr', 'reminder', reminderVars('fr')),
+    ]);
+    expect((await lien.db.models.Person.findById(ali._id).lean())?.consent?.noticeVersion).toBeTruthy();
+    expect((await text(bridge, ali.phone, 'OUI', 1)).replies).toEqual([botSms('fr', 'appointmentConfirmed')]);
+  });
+
   it('NON cancels at once, tells the referent by name, and asks for another date (plain French)', async () => {
     const { lien } = bridge;
     const zoe = await addPerson(bridge, { displayName: 'Zoé Lambert', language: 'fr-falc' });

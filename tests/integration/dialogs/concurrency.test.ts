@@ -72,6 +72,28 @@ describe('dialogs: one turn at a time per person', () => {
     }
   });
 
+  it('runs again the turn of a message a crash left held, and relays without the bot one held for minutes', async () => {
+    const { lien } = bridge;
+    const { Message, Conversation } = lien.db.models;
+    const lou = await addPerson(bridge, { displayName: 'Lou Garcia' });
+    const conversation = await Conversation.create({ person: lou._id, team: bridge.team._id, owner: bridge.worker.doc._id });
+    // As a crash leaves them: stored and acknowledged to Twilio, the turn never run.
+    const held = (body: string, ageMs: number) => {
+      const sid = twilioSid();
+      return Message.create({ dedupeKey: `twilio:${sid}`, conversation: conversation._id, person: lou._id, direction: 'inbound', channel: 'sms', bodySealed: lien.cipher.encrypt(body), twilioSid: sid, receivedAt: new Date(Date.now() - ageMs), delivery: { target: 'matrix', status: 'held' } });
+    };
+    const stale = await held('message resté bloqué', 10 * 60_000);
+    const menu = await held('AIDE', 10_000);
+
+    // The sweep: the recent one gets its turn (the menu), the stale one goes to the room as it is.
+    expect((await bridge.twilio.waitForSent(lou.phone, 1))[0]?.form.Body).toBe(botSms('fr', 'menu'));
+    await waitFor('both settled', async () => (await Message.countDocuments({ _id: { $in: [stale._id, menu._id] }, 'delivery.status': 'held' })) === 0);
+    expect((await Message.findById(menu._id).lean())?.delivery.status).toBe('consumed');
+    const roomId = await joinPortal(bridge, lou._id);
+    await expectRelayedOnce(bridge, roomId, 'Lou Garcia', ['message resté bloqué']);
+    await noMoreSms(bridge, lou.phone, 1);
+  });
+
   it('serialises the turns of one person across two handler stacks on the same database', async () => {
     const { lien } = bridge;
     const models = lien.db.models;
