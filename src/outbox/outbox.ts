@@ -4,6 +4,7 @@
  * (a unique insert per attempt, see store/claims.ts), so two Lien processes never deliver the same message
  * twice; a claim expires, so a crashed process never holds one forever. Within a conversation, messages go out in the order received.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Types } from 'mongoose';
 import { retryDelayMs, type BackoffPolicy, DEFAULT_BACKOFF } from '../domain/backoff.js';
 import type { DeliveryTarget } from '../domain/types.js';
@@ -34,6 +35,12 @@ export class DeliveryError extends Error {
        * other side is back.
        */
       outage?: boolean;
+      /**
+       * Something the message waits for is being done right now (its room is being created by another
+       * process): the attempt does not count, and it is retried after `retryAfterMs` exactly, not after
+       * the backoff of a failure.
+       */
+      deferred?: boolean;
     },
   ) {
     super(message);
@@ -67,6 +74,8 @@ export interface SweepReport {
 const SWEEP_BATCH = 200;
 /** The longest wait between two attempts while the other side is unreachable. */
 const OUTAGE_RETRY_MAX_MS = 60_000;
+/** How long one attempt waits, claim held, for what its message waits on (a room being created). */
+const DEFERRED_WAIT_MAX_MS = 30_000;
 
 export class Outbox {
   private readonly deliverers = new Map<DeliveryTarget, Deliverer>();
@@ -260,6 +269,23 @@ export class Outbox {
     );
   }
 
+  /**
+   * Delivers, waiting (claim held, order kept) while the deliverer says something is being done for
+   * the message right now, such as its room being created: up to DEFERRED_WAIT_MAX_MS, then the
+   * attempt ends as a deferral and the sweeper takes it up.
+   */
+  private async deliverWaiting(deliverer: Deliverer, message: OutboxMessage): Promise<DeliveryReceipt> {
+    const until = Date.now() + DEFERRED_WAIT_MAX_MS;
+    for (;;) {
+      try {
+        return await deliverer.deliver(message);
+      } catch (err) {
+        if (!(err instanceof DeliveryError && err.options.deferred && !err.options.permanent) || Date.now() >= until) throw err;
+        await sleep(err.options.retryAfterMs ?? 1000);
+      }
+    }
+  }
+
   private async attempt(message: OutboxMessage): Promise<'delivered' | 'retry' | 'failed'> {
     const deliverer = this.deliverers.get(message.delivery.target);
     const log = this.opts.logger.child({ messageId: String(message._id), target: message.delivery.target, attempt: message.delivery.attempts });
@@ -268,7 +294,7 @@ export class Outbox {
       return 'retry';
     }
     try {
-      const receipt = await deliverer.deliver(message);
+      const receipt = await this.deliverWaiting(deliverer, message);
       await this.opts.models.Message.updateOne(
         { _id: message._id },
         {
@@ -289,10 +315,11 @@ export class Outbox {
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, { permanent: false });
       const outage = !e.options.permanent && e.options.outage === true;
-      const deferrals = (message.delivery.deferrals ?? 0) + (outage ? 1 : 0);
+      const deferred = !e.options.permanent && e.options.deferred === true;
+      const deferrals = (message.delivery.deferrals ?? 0) + (outage || deferred ? 1 : 0);
       // Attempts that count: not the claims given back untried, nor the ones that met an outage.
       const counted = message.delivery.attempts - deferrals;
-      const giveUp = e.options.permanent || (!outage && counted >= this.opts.maxAttempts);
+      const giveUp = e.options.permanent || (!outage && !deferred && counted >= this.opts.maxAttempts);
       const lastError = { code: e.options.code ?? null, reason: e.message, at: new Date() };
       if (giveUp) {
         await this.opts.models.Message.updateOne(
@@ -305,7 +332,7 @@ export class Outbox {
         return 'failed';
       }
       const backoff = outage ? Math.min(retryDelayMs(message.delivery.attempts, this.backoff), OUTAGE_RETRY_MAX_MS) : retryDelayMs(Math.max(counted, 1), this.backoff);
-      const delay = Math.max(e.options.retryAfterMs ?? 0, backoff);
+      const delay = deferred ? (e.options.retryAfterMs ?? 1000) : Math.max(e.options.retryAfterMs ?? 0, backoff);
       await this.opts.models.Message.updateOne(
         { _id: message._id },
         {

@@ -60,6 +60,15 @@ export class MessageStore {
   /** A held message the bot took as an answer (a menu choice, OUI to a reminder): kept, never posted as text. */
   async markConsumed(id: Types.ObjectId): Promise<void> {
     await this.ctx.models.Message.updateOne({ _id: id, 'delivery.status': 'held' }, { $set: { 'delivery.status': 'consumed' } });
+    // An answer the bot took (a menu choice, OUI to a reminder) leaves nobody waiting for a human, and
+    // is not among the messages of a closed period that the opening digest counts.
+    const message = await this.ctx.models.Message.findById(id, { conversation: 1, receivedAt: 1 }).lean();
+    if (!message?.conversation) return;
+    await this.ctx.models.OutOfHoursMessage.deleteOne({ _id: id });
+    const conversation = await this.ctx.models.Conversation.findById(message.conversation, { waitingSince: 1 }).lean();
+    if (conversation?.waitingSince && conversation.waitingSince.getTime() === message.receivedAt.getTime()) {
+      await this.ctx.models.Conversation.updateOne({ _id: message.conversation }, { $set: { waitingSince: null } });
+    }
   }
 
   /**

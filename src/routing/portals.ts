@@ -52,7 +52,7 @@ export class Portals {
     if (!claim) {
       const raced = await read();
       if (raced) return raced;
-      throw new DeliveryError(`${key} is being created by another process`, { permanent: false, retryAfterMs: 2000 });
+      throw new DeliveryError(`${key} is being created by another process`, { permanent: false, retryAfterMs: 1000, deferred: true });
     }
     const again = await read();
     if (again) return again;
