@@ -2,7 +2,7 @@
  * Setting up a service from the command line: teams, workers, people, and a check of the audit chain.
  *   npm run admin -- team:add <slug> "<name>" [--timezone Europe/Paris] [--pseudonyms]
  *   npm run admin -- worker:add <team-slug> <@user:server> "<display name>" [--role worker|manager|admin]
- *   npm run admin -- person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en]
+ *   npm run admin -- person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en|es|pt|ro|uk|ar|prs]
  *   npm run admin -- team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays france|alsace-moselle|none]
  *   npm run admin -- team:closure <slug> <from YYYY-MM-DD[THH:MM]> <until YYYY-MM-DD[THH:MM]> ["reason"]   (team's local time; a date alone as <until> closes that whole day)
  *   npm run admin -- audit:verify
@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<string> {
       case 'person:add': {
         const language = (option(args, 'language') ?? 'fr') as Language;
         const [slug, phoneInput, referentId, name] = args;
-        if (!slug || !phoneInput || !referentId || !name || !LANGUAGES.includes(language)) throw new UsageError('person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en]');
+        if (!slug || !phoneInput || !referentId || !name || !LANGUAGES.includes(language)) throw new UsageError(`person:add <team-slug> <phone> <@referent:server> "<name>" [--language ${LANGUAGES.join('|')}]`);
         const team = await db.models.Team.findOne({ slug });
         const referent = await db.models.Worker.findOne({ matrixUserId: referentId });
         if (!team || !referent) throw new UsageError(`no team ${slug} or no worker ${referentId}`);

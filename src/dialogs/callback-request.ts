@@ -27,6 +27,8 @@ interface Window {
 }
 
 const CULTURES: Record<string, WhenCulture> = { fr: 'fr-fr', 'fr-falc': 'fr-fr', en: 'en-us' };
+/** A date and time in figures only: "25/11 14:00", "25/11 14h", "14h30". */
+const FIGURES_ONLY = /^[\d\s/:.,hH-]+$/;
 
 function isDuplicate(err: unknown): boolean {
   return (err as { code?: number }).code === 11000;
@@ -40,9 +42,13 @@ export function callbackRequestDialog(deps: DialogDeps): WaterfallDialog {
       const said = answer(step);
       // The person's own language first; a French answer from an English speaker is read too.
       const culture = CULTURES[turn.language] ?? 'fr-fr';
-      const window =
-        recognizeWhen(said, { reference: turn.now, timeZone: turn.timeZone, culture }) ??
-        (culture === 'fr-fr' ? undefined : recognizeWhen(said, { reference: turn.now, timeZone: turn.timeZone, culture: 'fr-fr' }));
+      // No date-time reader speaks the other languages: the French one would skip their words ("mañana"
+      // read as today), so only an answer in figures ("25/11 14:00") is read; anything else goes to a human.
+      const readable = turn.language in CULTURES || FIGURES_ONLY.test(said.trim());
+      const window = !readable
+        ? undefined
+        : (recognizeWhen(said, { reference: turn.now, timeZone: turn.timeZone, culture }) ??
+          (culture === 'fr-fr' ? undefined : recognizeWhen(said, { reference: turn.now, timeZone: turn.timeZone, culture: 'fr-fr' })));
       if (!window) {
         relay(step.context);
         if (!(step.options as CallbackOptions | undefined)?.retried) return step.replaceDialog(DIALOG.callbackRequest, { retried: true });

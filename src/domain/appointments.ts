@@ -3,6 +3,7 @@
  * instant to judge is always given.
  */
 import { localTime } from './office-hours.js';
+import { dateLocale } from './types.js';
 
 /** The scheduled job that sends one appointment's reminder (defined in scheduler/jobs/appointment-reminders.ts). */
 export const APPOINTMENT_REMINDER_JOB = 'appointment.reminder';
@@ -21,8 +22,6 @@ export function reminderDueAt(startsAt: Date, now: Date): Date | undefined {
   return new Date(Math.max(now.getTime(), startsAt.getTime() - REMINDER_LEAD_MS));
 }
 
-const LOCALES: Record<string, string> = { fr: 'fr-FR', 'fr-falc': 'fr-FR', en: 'en-GB' };
-
 export interface AppointmentWhen {
   /** "mardi", "Tuesday" */
   weekday: string;
@@ -36,7 +35,7 @@ export interface AppointmentWhen {
 export function describeAppointment(startsAt: Date, timeZone: string, language: string): AppointmentWhen {
   const t = localTime(startsAt, timeZone);
   const [, month, day] = t.date.split('-');
-  const weekday = new Intl.DateTimeFormat(LOCALES[language] ?? 'fr-FR', { timeZone, weekday: 'long' }).format(startsAt);
+  const weekday = new Intl.DateTimeFormat(dateLocale(language), { timeZone, weekday: 'long' }).format(startsAt);
   const hh = String(Math.floor(t.minutes / 60)).padStart(2, '0');
   const mm = String(t.minutes % 60).padStart(2, '0');
   return { weekday, date: `${day}/${month}`, time: `${hh}:${mm}` };

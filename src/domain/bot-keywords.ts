@@ -7,12 +7,18 @@
 import { normaliseKeyword } from './keywords.js';
 import { LANGUAGES, type Language } from './types.js';
 
-/** Polite words that may come with a keyword without making it a sentence. */
-const POLITE = new Set(['SVP', 'STP', 'MERCI', 'PLEASE', 'S IL VOUS PLAIT', 'S IL TE PLAIT', 'PLZ', 'PLS', 'BONJOUR', 'HELLO', 'HI']);
+/** Polite words that may come with a keyword without making it a sentence (in Lien's languages too). */
+const POLITE = new Set(
+  [
+    'SVP', 'STP', 'MERCI', 'PLEASE', 'S IL VOUS PLAIT', 'S IL TE PLAIT', 'PLZ', 'PLS', 'BONJOUR', 'HELLO', 'HI',
+    'POR FAVOR', 'GRACIAS', 'HOLA', 'OBRIGADO', 'OBRIGADA', 'OLÁ', 'VĂ ROG', 'MULȚUMESC', 'BUNĂ',
+    'БУДЬ ЛАСКА', 'ДЯКУЮ', 'ПРИВІТ', 'من فضلك', 'شكرا', 'مرحبا', 'السلام عليكم', 'لطفاً', 'تشکر', 'سلام',
+  ].map(normaliseKeyword),
+);
 
 /** The keyword alone: the message normalised, polite words before or after it dropped. */
 function bare(text: string): string {
-  let k = normaliseKeyword(text);
+  let k = latinDigits(normaliseKeyword(text));
   for (let changed = true; changed; ) {
     changed = false;
     for (const p of POLITE) {
@@ -51,16 +57,38 @@ export function isCallbackRequest(text: string): boolean {
   return CALLBACK.has(bare(text));
 }
 
-const LANGUAGE_WORDS = new Set(['LANGUE', 'LANGUES', 'LANGUAGE', 'LANGUAGES', 'LANG', 'LANGAGE', 'IDIOMA', 'IDIOME']);
+/** "Language" as people may type it in Lien's languages: LANGUE, IDIOMA, LIMBA, МОВА, اللغة, زبان… */
+const LANGUAGE_WORDS = new Set(
+  ['LANGUE', 'LANGUES', 'LANGUAGE', 'LANGUAGES', 'LANG', 'LANGAGE', 'IDIOMA', 'IDIOME', 'LENGUA', 'LINGUA', 'LÍNGUA', 'LIMBA', 'LIMBĂ', 'МОВА', 'ЯЗЫК', 'اللغة', 'لغة', 'زبان'].map(
+    normaliseKeyword,
+  ),
+);
 
-const LANGUAGE_NAMES: Record<string, Language> = {
-  FR: 'fr', FRANCAIS: 'fr', FRANCAISE: 'fr', FRENCH: 'fr', FRANCES: 'fr', FRANCESE: 'fr',
-  FALC: 'fr-falc', 'FR FALC': 'fr-falc', FACILE: 'fr-falc', 'FRANCAIS FACILE': 'fr-falc', 'FACILE A LIRE': 'fr-falc', SIMPLE: 'fr-falc',
-  'FRANCAIS SIMPLE': 'fr-falc', 'EASY FRENCH': 'fr-falc', 'PLAIN FRENCH': 'fr-falc',
-  EN: 'en', ENGLISH: 'en', ANGLAIS: 'en', INGLES: 'en', INGLESE: 'en', ENGLISCH: 'en',
-};
+/**
+ * Each language by its code, its own name and its name in French and English (and a few neighbours: the
+ * Spanish and Portuguese names, Russian for Ukrainian, Farsi for Dari), written as people type them;
+ * the keys are normalised like the message ("Română" → "ROMANA", "Українська" → "УКРАІНСЬКА").
+ */
+const LANGUAGE_NAMES: Record<string, Language> = Object.fromEntries(
+  Object.entries({
+    fr: ['FR', 'FRANCAIS', 'FRANCAISE', 'FRENCH', 'FRANCES', 'FRANCESE', 'FRANCÊS', 'FRANCEZA', 'ФРАНЦУЗЬКА', 'الفرنسية', 'فرانسوی'],
+    'fr-falc': ['FALC', 'FR FALC', 'FACILE', 'FRANCAIS FACILE', 'FACILE A LIRE', 'SIMPLE', 'FRANCAIS SIMPLE', 'EASY FRENCH', 'PLAIN FRENCH'],
+    en: ['EN', 'ENGLISH', 'ANGLAIS', 'INGLES', 'INGLESE', 'ENGLISCH', 'ENGLEZA', 'АНГЛІЙСЬКА', 'الإنجليزية', 'انگلیسی'],
+    es: ['ES', 'ESPAÑOL', 'ESPANOL', 'ESPAGNOL', 'SPANISH', 'CASTELLANO', 'ESPANHOL', 'SPANIOLA', 'ІСПАНСЬКА', 'الإسبانية'],
+    pt: ['PT', 'PORTUGUÊS', 'PORTUGUES', 'PORTUGAIS', 'PORTUGUESE', 'PORTUGUESA', 'BRASILEIRO', 'PORTUGHEZA', 'ПОРТУГАЛЬСЬКА', 'البرتغالية'],
+    ro: ['RO', 'ROMÂNĂ', 'ROMANA', 'LIMBA ROMANA', 'ROUMAIN', 'ROMANIAN', 'RUMANO', 'ROMENO', 'MOLDOVENEASCA', 'РУМУНСЬКА'],
+    uk: ['UK', 'UA', 'УКРАЇНСЬКА', 'УКРАЇНСЬКОЮ', 'УКР', 'УКРАИНСКИЙ', 'УКРАИНСКИЙ ЯЗЫК', 'UKRAINIEN', 'UKRAINIENNE', 'UKRAINIAN', 'UKRAINSKA', 'UCRANIANO', 'UCRAINEANA'],
+    ar: ['AR', 'العربية', 'العربيه', 'عربي', 'عربية', 'عربيه', 'ARABE', 'ARABIC', 'ARABI', 'ÁRABE', 'ARABA'],
+    prs: ['PRS', 'دری', 'دري', 'فارسی', 'فارسي', 'پارسی', 'فارسی دری', 'DARI', 'PERSAN', 'PERSIAN', 'FARSI', 'PERSA', 'FA', 'AFGHAN'],
+  } satisfies Record<Language, string[]>).flatMap(([language, names]) => names.map((name) => [normaliseKeyword(name), language as Language])),
+);
 
-/** A language named by its code or its name, in French or English ("english", "anglais", "facile"). */
+/** Arabic-Indic (٠–٩) and Persian (۰–۹) digits, as Arabic and Dari keyboards type them, become 0–9. */
+function latinDigits(text: string): string {
+  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/gu, (d) => String((d.codePointAt(0) ?? 0) & 0xf));
+}
+
+/** A language named by its code or its name, in its own language, French or English ("english", "anglais", "español", "العربية"). */
 export function parseLanguage(text: string): Language | undefined {
   const k = bare(text);
   if ((LANGUAGES as readonly string[]).includes(k.toLowerCase().replace(' ', '-'))) return k.toLowerCase().replace(' ', '-') as Language;

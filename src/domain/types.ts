@@ -1,7 +1,37 @@
 /** The plain vocabulary of Lien: what the stored documents mean, with no I/O. */
 
-export const LANGUAGES = ['fr', 'fr-falc', 'en'] as const;
+/**
+ * The languages Lien writes to people in, in the order the language list shows them: French, plain French
+ * (FALC), English, then languages allophone people met in French social services speak: Spanish,
+ * Portuguese, Romanian, Ukrainian, Arabic and Dari (prs: the Persian of Afghanistan, Arabic script).
+ */
+export const LANGUAGES = ['fr', 'fr-falc', 'en', 'es', 'pt', 'ro', 'uk', 'ar', 'prs'] as const;
 export type Language = (typeof LANGUAGES)[number];
+
+/**
+ * The Intl locale dates are written with for each language. Always the Gregorian calendar and Latin
+ * digits: an appointment on 25/11 must read 25/11 on the person's phone as on the worker's screen
+ * (fa-AF alone would give the Afghan solar calendar, and Arabic locales may give Arabic-Indic digits).
+ */
+export const DATE_LOCALES: Record<Language, string> = {
+  fr: 'fr-FR',
+  'fr-falc': 'fr-FR',
+  en: 'en-GB',
+  es: 'es-ES',
+  pt: 'pt-PT',
+  ro: 'ro-RO',
+  uk: 'uk-UA',
+  ar: 'ar-u-ca-gregory-nu-latn',
+  prs: 'fa-AF-u-ca-gregory-nu-latn',
+};
+
+/** The Intl locale for a language code, French for an unknown one. */
+export function dateLocale(language: string): string {
+  return DATE_LOCALES[language as Language] ?? 'fr-FR';
+}
+
+/** Languages written right to left. */
+export const RTL_LANGUAGES: ReadonlySet<Language> = new Set<Language>(['ar', 'prs']);
 
 export const WORKER_ROLES = ['worker', 'manager', 'admin'] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];

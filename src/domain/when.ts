@@ -25,6 +25,7 @@
  */
 import { recognizeDateTime } from '@microsoft/recognizers-text-date-time';
 import { formatClock, localTime, zonedInstant } from './office-hours.js';
+import { dateLocale } from './types.js';
 
 export type WhenCulture = 'fr-fr' | 'en-us';
 
@@ -391,34 +392,54 @@ function partsOf(f: Intl.DateTimeFormat, at: Date): Record<string, string> {
   return Object.fromEntries(f.formatToParts(at).map((p) => [p.type, p.value]));
 }
 
+/** How a window is said in each language: a time range within one day, or a span over several days. */
+interface WhenWords {
+  weekday: 'short' | 'long';
+  sameDay: (day: string, from: string, to: string) => string;
+  span: (fromDay: string, from: string, toDay: string, to: string) => string;
+}
+
+const FRENCH_WHEN: WhenWords = {
+  weekday: 'long',
+  sameDay: (d, a, b) => `${d} entre ${a} et ${b}`,
+  span: (d1, a, d2, b) => `du ${d1} ${a} au ${d2} ${b}`,
+};
+
+const WHEN_WORDS: Record<string, WhenWords> = {
+  fr: FRENCH_WHEN,
+  'fr-falc': FRENCH_WHEN,
+  en: { weekday: 'short', sameDay: (d, a, b) => `${d} between ${a} and ${b}`, span: (d1, a, d2, b) => `from ${d1} ${a} to ${d2} ${b}` },
+  es: { weekday: 'long', sameDay: (d, a, b) => `el ${d}, de ${a} a ${b}`, span: (d1, a, d2, b) => `del ${d1} ${a} al ${d2} ${b}` },
+  pt: { weekday: 'long', sameDay: (d, a, b) => `${d}, das ${a} às ${b}`, span: (d1, a, d2, b) => `de ${d1} ${a} a ${d2} ${b}` },
+  ro: { weekday: 'long', sameDay: (d, a, b) => `${d}, între ${a} și ${b}`, span: (d1, a, d2, b) => `de ${d1} ${a} până ${d2} ${b}` },
+  // Ukrainian weekdays would need the genitive after "з"/"до": a dash says the span without declining them.
+  uk: { weekday: 'long', sameDay: (d, a, b) => `${d}, з ${a} до ${b}`, span: (d1, a, d2, b) => `${d1} ${a} – ${d2} ${b}` },
+  ar: { weekday: 'long', sameDay: (d, a, b) => `يوم ${d}، بين ${a} و${b}`, span: (d1, a, d2, b) => `من ${d1} ${a} إلى ${d2} ${b}` },
+  prs: { weekday: 'long', sameDay: (d, a, b) => `${d}، بین ${a} و ${b}`, span: (d1, a, d2, b) => `از ${d1} ${a} تا ${d2} ${b}` },
+};
+
 /**
  * A short human form of a window, for room notices and SMS: "mardi 24/11 entre 14:00 et 14:30",
- * "Tue 24/11 between 14:00 and 14:30"; over several days, "du lundi 23/11 10:00 au mardi 24/11 10:00".
- * English for a language starting with "en", French otherwise.
+ * "Tue 24/11 between 14:00 and 14:30", "el miércoles 25/11, de 14:00 a 14:30"; over several days,
+ * "du lundi 23/11 10:00 au mardi 24/11 10:00". The weekday in the reader's language, the date always
+ * day/month and the clock 24-hour in Latin digits; French for an unknown language (an "en-…" one is English).
  */
 export function formatWhen(window: WhenWindow, timeZone: string, language: string): string {
-  const en = language.toLowerCase().startsWith('en');
-  const dayFormat = cached(dayFormatters, `${en}|${timeZone}`, () =>
-    new Intl.DateTimeFormat(en ? 'en-GB' : 'fr-FR', { timeZone, weekday: en ? 'short' : 'long', day: '2-digit', month: '2-digit' }),
-  );
+  const lang = language.toLowerCase().startsWith('en') ? 'en' : language in WHEN_WORDS ? language : 'fr';
+  const words = WHEN_WORDS[lang] ?? FRENCH_WHEN;
+  const weekdayFormat = cached(dayFormatters, `${lang}|${timeZone}`, () => new Intl.DateTimeFormat(dateLocale(lang), { timeZone, weekday: words.weekday }));
   const clockFormat = cached(clockFormatters, timeZone, () =>
     new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
   );
   const day = (d: Date) => {
-    const p = partsOf(dayFormat, d);
-    return `${p.weekday} ${p.day}/${p.month}`;
+    const [, month, dayOfMonth] = localTime(d, timeZone).date.split('-');
+    return `${weekdayFormat.format(d)} ${dayOfMonth}/${month}`;
   };
   const clock = (d: Date) => {
     const p = partsOf(clockFormat, d);
     return `${p.hour}:${p.minute}`;
   };
   const sameDay = localTime(window.start, timeZone).date === localTime(new Date(window.end.getTime() - 1), timeZone).date;
-  if (sameDay) {
-    return en
-      ? `${day(window.start)} between ${clock(window.start)} and ${clock(window.end)}`
-      : `${day(window.start)} entre ${clock(window.start)} et ${clock(window.end)}`;
-  }
-  return en
-    ? `from ${day(window.start)} ${clock(window.start)} to ${day(window.end)} ${clock(window.end)}`
-    : `du ${day(window.start)} ${clock(window.start)} au ${day(window.end)} ${clock(window.end)}`;
+  if (sameDay) return words.sameDay(day(window.start), clock(window.start), clock(window.end));
+  return words.span(day(window.start), clock(window.start), day(window.end), clock(window.end));
 }

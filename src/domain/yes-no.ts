@@ -27,6 +27,8 @@ export type YesNo = 'yes' | 'no';
  */
 export function normalizeAnswer(text: string): string {
   return text
+    // Arabic-Indic and Persian digits (٠–٩, ۰–۹), as Arabic and Dari keyboards type them.
+    .replace(/[\u0660-\u0669\u06F0-\u06F9]/gu, (d) => String((d.codePointAt(0) ?? 0) & 0xf))
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()
@@ -52,6 +54,9 @@ const YES = [
   'oui pour moi', 'cest bon pour moi', 'ca me convient', 'je peux', 'je pourrai', 'je serai la', 'jy serai', 'j y serai', 'je viendrai', 'je serai present', 'je serai presente',
   'pas de souci', 'pas de soucis', 'pas de probleme', 'aucun probleme', 'aucun souci', 'avec plaisir', 'volontiers',
   'approuver', 'accepter', 'jaccepte', 'accepte',
+  // The other languages of locales/: es, pt, ro, uk, ar, prs.
+  'claro', 'vale', 'de acuerdo', 'confirmo', 'sim', 'claro que sim', 'confirmado', 'desigur', 'confirm',
+  'так', 'да', 'звісно', 'підтверджую', 'نعم', 'أجل', 'اجل', 'موافق', 'بلی', 'بله', 'آره', 'اره', 'تایید',
 ];
 
 const NO = [
@@ -62,12 +67,14 @@ const NO = [
   'je ne viendrai pas', 'je viendrai pas', 'je ne serai pas la', 'je serai pas la', 'pas dispo', 'pas disponible',
   'je ne suis pas disponible', 'je suis pas disponible', 'je suis pas dispo', 'indisponible',
   'pas daccord', 'surtout pas', 'absolument pas', 'certainement pas', 'pas du tout', 'jamais',
+  'cancelar', 'anular', 'nao', 'nu', 'anulez', 'ні', 'нет', 'скасувати', 'لا', 'الغاء', 'نه', 'نخیر', 'لغو',
 ];
 
 /** Words that do not change an answer: thanks, greetings, apologies, the person addressed, the appointment. */
 const POLITE = [
   'merci', 'merci beaucoup', 'mercii', 'mrc', 'mci', 'msi', 'mrci', 'thx', 'thanks', 'thank you', 'beaucoup', 'bcp',
   'svp', 'stp', 'sil vous plait', 'sil te plait', 'please', 'pls', 'plz',
+  'gracias', 'obrigado', 'obrigada', 'multumesc', 'mersi', 'дякую', 'спасибо', 'شكرا', 'تشکر', 'ممنون',
   'desole', 'desolee', 'dsl', 'pardon', 'sorry', 'excusez moi',
   'bonjour', 'bonsoir', 'bjr', 'bsr', 'salut', 'slt', 'coucou', 'hello', 'hi', 'allo',
   'madame', 'monsieur', 'mme', 'mr', 'm', 'mdme', 'mademoiselle',

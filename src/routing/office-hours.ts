@@ -12,6 +12,7 @@
 import { gsmFriendly } from '../channels/sms/segments.js';
 import type { Mention } from '../channels/matrix/messages.js';
 import { closedPeriodKey, isTeamOpen, nextOpening, OPENING_HORIZON_DAYS, teamHours, type TeamHours } from '../domain/opening.js';
+import { dateLocale } from '../domain/types.js';
 import type { ConversationDocument, MessageDocument, PersonDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 import { Directory } from './directory.js';
@@ -22,22 +23,19 @@ export const OPENING_DIGEST_JOB = 'hours.openingDigest';
 
 const HORIZON_MS = OPENING_HORIZON_DAYS * 24 * 3600_000;
 
-/** The locale Intl formats dates with, for each of Lien's languages. */
-const DATE_LOCALES: Record<string, string> = { fr: 'fr-FR', 'fr-falc': 'fr-FR', en: 'en-GB' };
-
 function isDuplicate(err: unknown): boolean {
   return (err as { code?: number }).code === 11000;
 }
 
 /** "lundi 30 novembre à 09:00": when the team is back, in the person's language and the team's timezone. */
 export function formatReopening(at: Date, timeZone: string, language: string): string {
-  const f = new Intl.DateTimeFormat(DATE_LOCALES[language] ?? 'fr-FR', { timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const f = new Intl.DateTimeFormat(dateLocale(language), { timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return f.format(at);
 }
 
 /** "samedi 28/11 10:00": when a message arrived, for the workers' digest. */
 export function formatArrival(at: Date, timeZone: string, language: string): string {
-  const f = new Intl.DateTimeFormat(DATE_LOCALES[language] ?? 'fr-FR', { timeZone, weekday: 'long', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const f = new Intl.DateTimeFormat(dateLocale(language), { timeZone, weekday: 'long', day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return f.format(at);
 }
 

@@ -1,12 +1,12 @@
 /**
- * The full privacy notice (need 9), the page the first-contact SMS links to: GET /notice?lang=fr|fr-falc|en.
+ * The full privacy notice (need 9), the page the first-contact SMS links to: GET /notice?lang=fr|fr-falc|en|es|pt|ro|uk|ar|prs.
  * A plain, accessible HTML page in the person's language, every sentence from `locales/` (bot.notice.*):
  * who runs the service, what is kept and why, who reads it, for how long, the person's rights, how to
  * stop. No script, no tracker, nothing to load from elsewhere; readable on a small phone.
  */
 import { Router } from 'express';
 import { NOTICE_VERSION } from '../domain/notice.js';
-import { LANGUAGES, type Language } from '../domain/types.js';
+import { LANGUAGES, RTL_LANGUAGES, type Language } from '../domain/types.js';
 import type { Translator } from '../i18n/translator.js';
 
 export interface NoticeOptions {
@@ -18,6 +18,21 @@ export interface NoticeOptions {
 
 const SECTIONS = ['who', 'what', 'why', 'readers', 'keep', 'rights', 'stop'] as const;
 
+/**
+ * The HTML language tag of a Lien language: plain French is French; Dari is tagged fa-AF (Persian as written
+ * in Afghanistan), which screen readers and fonts know, where the rarer "prs" would fall back to French.
+ */
+export function htmlLang(language: Language): string {
+  if (language === 'fr-falc') return 'fr';
+  if (language === 'prs') return 'fa-AF';
+  return language;
+}
+
+/** ` dir="rtl"` for Arabic and Dari, nothing for the others. */
+function dirAttr(language: Language): string {
+  return RTL_LANGUAGES.has(language) ? ' dir="rtl"' : '';
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/gu, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
@@ -26,11 +41,11 @@ function escapeHtml(text: string): string {
 export function renderNotice(i18n: Translator, language: Language, vars: { team: string; months: number }): string {
   const t = (key: string) => escapeHtml(i18n.t(language, `bot.notice.${key}`, vars));
   const others = LANGUAGES.filter((l) => l !== language)
-    .map((l) => `<a href="?lang=${l}" hreflang="${l === 'en' ? 'en' : 'fr'}" lang="${l === 'en' ? 'en' : 'fr'}">${escapeHtml(i18n.t(l, 'bot.notice.languageLink'))}</a>`)
+    .map((l) => `<a href="?lang=${l}" hreflang="${htmlLang(l)}" lang="${htmlLang(l)}"${dirAttr(l)}>${escapeHtml(i18n.t(l, 'bot.notice.languageLink'))}</a>`)
     .join(' · ');
   const sections = SECTIONS.map((s) => `<section aria-labelledby="${s}"><h2 id="${s}">${t(`${s}Title`)}</h2><p>${t(s)}</p></section>`).join('\n');
   return `<!doctype html>
-<html lang="${language === 'en' ? 'en' : 'fr'}">
+<html lang="${htmlLang(language)}"${dirAttr(language)}>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -62,7 +77,7 @@ export function noticeRouter(opts: NoticeOptions): Router {
       .status(200)
       .type('html')
       .set('Cache-Control', 'public, max-age=300')
-      .set('Content-Language', language === 'en' ? 'en' : 'fr')
+      .set('Content-Language', htmlLang(language))
       .send(renderNotice(opts.i18n, language, { team, months: opts.retentionMonths }));
   });
   return router;

@@ -13,7 +13,7 @@ const quiet: SdkLogger = {
   debug: () => undefined,
   info: () => undefined,
   warn: () => undefined,
-  error: (...msg: unknown[]) => console.error('[matrix-js-sdk]', ...msg),
+  error: (...msg: unknown[]) => process.stderr.write(`[matrix-js-sdk] ${msg.map(String).join(' ')}\n`),
   getChild: () => quiet,
 };
 

@@ -17,6 +17,21 @@ describe('locales', () => {
     for (const key of reference) expect(placeholders(translator.t(lang, key)), `${lang} ${key}`).toEqual(placeholders(translator.t('fr', key)));
   });
 
+  it('has a file for every language of LANGUAGES, and none for another', () => {
+    expect(translator.languages().sort()).toEqual([...LANGUAGES].sort());
+  });
+
+  it.each(LANGUAGES)('%s keeps the line breaks of every French sentence (numbered lists, the room help)', (lang) => {
+    const lines = (s: string) => s.split('\n').length;
+    for (const key of reference) expect(lines(translator.t(lang, key)), `${lang} ${key}`).toBe(lines(translator.t('fr', key)));
+  });
+
+  it.each(LANGUAGES)('%s tells the person to type STOP wherever French does', (lang) => {
+    for (const key of reference.filter((k) => /^(sms|bot\.sms|bot\.notice)\./.test(k) && translator.t('fr', k).includes('STOP'))) {
+      expect(translator.t(lang, key), `${lang} ${key}`).toContain('STOP');
+    }
+  });
+
   it('fills placeholders', () => {
     expect(translator.t('en', 'room.unknownLabel', { phone: '+33612345678' })).toBe('Unknown number +33612345678');
   });

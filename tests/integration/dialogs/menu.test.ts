@@ -114,6 +114,10 @@ describe('dialogs: menu, language, preferences, acknowledgement', () => {
     await text(bridge, sara.phone, 'aide', 1);
     expect((await text(bridge, sara.phone, '6', 1)).replies).toEqual([botSms('fr-falc', 'languageAsk')]);
     expect((await text(bridge, sara.phone, 'english', 1)).replies).toEqual([botSms('en', 'languageSet')]);
+    // In Arabic: "language" in Arabic, then 8 as an Arabic keyboard types it; the menu then comes in Arabic.
+    expect((await text(bridge, sara.phone, 'اللغة', 1)).replies).toEqual([botSms('en', 'languageAsk')]);
+    expect((await text(bridge, sara.phone, '٨', 1)).replies).toEqual([botSms('ar', 'languageSet')]);
+    expect((await text(bridge, sara.phone, 'MENU', 1)).replies).toEqual([botSms('ar', 'menu')]);
 
     // The referent sets it from the room.
     await bridge.worker.say(roomId, '!langue fr-falc');

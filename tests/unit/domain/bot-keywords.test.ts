@@ -25,7 +25,28 @@ describe('what a person may type to the bot', () => {
     expect(parseLanguage('anglais')).toBe('en');
     expect(parseLanguage('fr-falc')).toBe('fr-falc');
     expect(parseLanguage('FALC')).toBe('fr-falc');
-    expect(parseLanguage('espagnol')).toBeUndefined();
+    expect(parseLanguage('klingon')).toBeUndefined();
+  });
+
+  it('names the other languages by code, by their own name, in French or in English, however typed', () => {
+    const names: Record<string, string[]> = {
+      es: ['es', 'español', 'ESPANOL', 'espagnol', 'Spanish', 'castellano'],
+      pt: ['pt', 'português', 'portugues', 'Portugais', 'portuguese'],
+      ro: ['ro', 'română', 'romana', 'roumain', 'Romanian', 'limba română'],
+      uk: ['uk', 'українська', 'Українською', 'ukrainien', 'Ukrainian', 'украинский'],
+      ar: ['ar', 'العربية', 'عربي', 'arabe', 'Arabic'],
+      prs: ['prs', 'دری', 'دري', 'dari', 'Dari', 'persan', 'farsi', 'فارسی', 'fa'],
+    };
+    for (const [language, typed] of Object.entries(names)) for (const t of typed) expect(parseLanguage(t), t).toBe(language);
+    expect(languageRequest('LANGUE espagnol')).toEqual({ language: 'es' });
+    expect(languageRequest('idioma español')).toEqual({ language: 'es' });
+    expect(languageRequest('língua portuguesa')).toEqual({ language: 'pt' });
+    expect(languageRequest('limba română')).toEqual({ language: 'ro' });
+    expect(languageRequest('Мова українська')).toEqual({ language: 'uk' });
+    expect(languageRequest('اللغة العربية')).toEqual({ language: 'ar' });
+    expect(languageRequest('زبان دری')).toEqual({ language: 'prs' });
+    expect(languageRequest('MOVA')).toBeUndefined();
+    expect(languageRequest('je parle espagnol')).toBeUndefined();
   });
 
   it('reads a numbered choice within range', () => {
@@ -35,6 +56,10 @@ describe('what a person may type to the bot', () => {
     expect(recognizeChoice('8', 7)).toBeUndefined();
     expect(recognizeChoice('0', 7)).toBeUndefined();
     expect(recognizeChoice('3 fois', 7)).toBeUndefined();
+    // Arabic and Dari keyboards type their own digits.
+    expect(recognizeChoice('٨', 9)).toBe(8);
+    expect(recognizeChoice('۹', 9)).toBe(9);
+    expect(recognizeChoice('9 por favor', 9)).toBe(9);
   });
 
   it('reads welcome hours and contact channels as people type them', () => {
@@ -82,6 +107,8 @@ describe('appointments', () => {
   it('describes an appointment in the team timezone, in the reader language', () => {
     expect(describeAppointment(new Date('2037-03-11T13:30:00Z'), 'Europe/Paris', 'fr')).toEqual({ weekday: 'mercredi', date: '11/03', time: '14:30' });
     expect(describeAppointment(new Date('2037-03-11T13:30:00Z'), 'Europe/Paris', 'en').weekday).toBe('Wednesday');
+    const weekdays = { es: 'miércoles', pt: 'quarta-feira', ro: 'miercuri', uk: 'середа', ar: 'الأربعاء', prs: 'چهارشنبه' };
+    for (const [language, weekday] of Object.entries(weekdays)) expect(describeAppointment(new Date('2037-03-11T13:30:00Z'), 'Europe/Paris', language), language).toEqual({ weekday, date: '11/03', time: '14:30' });
   });
 
   it('reads a time of day as workers type it', () => {

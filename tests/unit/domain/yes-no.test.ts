@@ -61,3 +61,17 @@ describe('normalizeAnswer', () => {
     expect(normalizeAnswer(input)).toBe(expected);
   });
 });
+
+describe('answers in the other languages of locales/', () => {
+  it.each([
+    ['Sí', 'yes'], ['claro', 'yes'], ['sim, obrigado', 'yes'], ['Da', 'yes'], ['Так', 'yes'], ['نعم', 'yes'], ['بلی', 'yes'], ['١', 'yes'], ['۱', 'yes'],
+    ['no, gracias', 'no'], ['Não', 'no'], ['nu', 'no'], ['Ні', 'no'], ['لا', 'no'], ['نه', 'no'], ['٢', 'no'],
+  ] as const)('%s → %s', (text, expected) => {
+    expect(recognizeYesNo(text)).toBe(expected);
+  });
+
+  it('still leaves a sentence to a human', () => {
+    expect(recognizeYesNo('sim, mas vou chegar atrasado')).toBeUndefined();
+    expect(recognizeYesNo('نعم ولكن متأخر')).toBeUndefined();
+  });
+});
