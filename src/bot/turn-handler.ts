@@ -33,6 +33,8 @@ import { setTurn, turnOf, type TurnInfo } from './turn-state.js';
 export const HELD_GRACE_MS = 5_000;
 /** A held message older than this goes to the room without the bot. */
 export const HELD_GIVE_UP_MS = 5 * 60_000;
+/** Turns one process runs at the same time (different people; one person's turns are one at a time anyway). */
+const TURNS_AT_ONCE = 2;
 
 export interface TurnHandlerDeps {
   ctx: RoutingContext;
@@ -54,11 +56,29 @@ export class TurnHandler {
 
   /** Takes a stored, held message; its turn runs now, without keeping Twilio waiting. */
   accept(messageId: Types.ObjectId): void {
-    const running = this.run(messageId).catch((err: unknown) => {
+    const running = this.slot(() => this.run(messageId)).catch((err: unknown) => {
       this.deps.logger.warn({ messageId: String(messageId), err: { name: (err as Error).name, message: (err as Error).message } }, 'turn failed; the sweep will run it again');
     });
     this.inFlight.add(running);
     void running.finally(() => this.inFlight.delete(running));
+  }
+
+  /**
+   * At most TURNS_AT_ONCE turns of this process run together: a burst of SMS is acknowledged to Twilio
+   * first (storing is what keeps Twilio waiting), and their turns follow without crowding the database.
+   */
+  private running = 0;
+  private readonly queued: Array<() => void> = [];
+
+  private async slot<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= TURNS_AT_ONCE) await new Promise<void>((resolve) => this.queued.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.queued.shift()?.();
+    }
   }
 
   /** Runs the turn of one held message (nothing when it is settled already). */
