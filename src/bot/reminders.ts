@@ -12,12 +12,8 @@ import { REMINDER_TOO_LATE_MS } from '../domain/appointments.js';
 import type { Language } from '../domain/types.js';
 import { isWelcomeAt, nextWelcomeStart } from '../domain/welcome.js';
 import { appointmentVars } from '../dialogs/appointment-reply.js';
-import type { LienDialogs } from '../dialogs/index.js';
-import type { RoutingContext } from '../routing/context.js';
-import type { Directory } from '../routing/directory.js';
-import type { MessageStore } from '../routing/messages.js';
 import { SmsAdapter } from './sms-adapter.js';
-import type { TurnLock } from './turn-lock.js';
+import type { TurnHandlerDeps } from './turn-handler.js';
 import { setTurn } from './turn-state.js';
 
 export type ReminderOutcome =
@@ -25,14 +21,8 @@ export type ReminderOutcome =
   | { kind: 'deferred'; until: Date }
   | { kind: 'skipped'; reason: 'gone' | 'answered' | 'too_late' | 'opted_out' | 'reminders_off' | 'calls_only' | 'outside_hours' };
 
-export interface RemindersDeps {
-  ctx: RoutingContext;
-  adapter: SmsAdapter;
-  dialogs: LienDialogs;
-  lock: TurnLock;
-  messages: MessageStore;
-  directory: Directory;
-}
+/** What a reminder needs: what a turn needs (it runs as a proactive turn), but its own logging. */
+export type RemindersDeps = Omit<TurnHandlerDeps, 'logger'>;
 
 export class Reminders {
   constructor(private readonly deps: RemindersDeps) {}
