@@ -11,6 +11,6 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     // matrix-js-sdk (the second client of the encryption tests) turns its crypto library's debug tracing on.
-    onConsoleLog: (log) => !/matrix_sdk_crypto|^\s+(at|in) /.test(log),
+    onConsoleLog: (log) => !/matrix_sdk_crypto|^\s+(at|in) |^\[![^\]]+ encryption\]/.test(log),
   },
 });

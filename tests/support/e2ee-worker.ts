@@ -4,8 +4,11 @@
  * decrypt — nothing in this file reuses Lien's crypto code.
  */
 import * as sdk from 'matrix-js-sdk';
-import type { Logger as SdkLogger } from 'matrix-js-sdk/lib/logger.js';
+import { logger as sdkGlobalLogger, type Logger as SdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import { waitFor } from './wait.js';
+
+// Some of the SDK's modules log through its global logger (loglevel's; its type does not show setLevel).
+(sdkGlobalLogger as unknown as { setLevel(level: string): void }).setLevel('error');
 
 /** The SDK logs every step of its crypto at debug level: only its errors are shown. */
 const quiet: SdkLogger = {
