@@ -22,15 +22,6 @@ export class Metrics {
     counter.values.set(key, (counter.values.get(key) ?? 0) + by);
   }
 
-  /** The value of one counter with exactly these labels (0 when never counted). */
-  value(name: string, labels: Record<string, string> = {}): number {
-    const key = Object.entries(labels)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}="${v}"`)
-      .join(',');
-    return this.counters.get(name)?.values.get(key) ?? 0;
-  }
-
   render(): string {
     const lines: string[] = [];
     for (const [name, { help, values }] of this.counters) {

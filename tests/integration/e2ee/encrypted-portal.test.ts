@@ -99,9 +99,11 @@ describe.each(engines)('encrypted portal rooms, %s engine', (engine) => {
     await worker.waitForMessage(roomId, 'the SMS after the restart', (m) => m.sender === bridge.botUserId && String(m.content.body).endsWith('Merci, vendredi ça me va.'));
   });
 
+  let colleagueSession: Awaited<ReturnType<typeof registerUser>>;
+
   it('lets a colleague added later read the conversation back with the history command', async () => {
     const password = randomBytes(12).toString('hex');
-    const colleagueSession = await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart('colleague'), password });
+    colleagueSession = await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart('colleague'), password });
     await bridge.lien.db.models.Worker.create({ matrixUserId: colleagueSession.userId, displayName: 'Karim Haddad', team: bridge.team._id });
     const colleague = await JsSdkWorker.start(inject('synapseUrl'), colleagueSession);
     try {
@@ -191,5 +193,22 @@ describe.each(engines)('encrypted portal rooms, %s engine', (engine) => {
     expect(metrics).toMatch(/^lien_matrix_decryption_failures_total\{reason="[A-Za-z]+"\} 1$/m);
     const audit = await bridge.lien.db.models.AuditEvent.find({ action: 'matrix.undecryptable' }).lean();
     expect(audit.map((a) => a.subject?.id)).toContain(eventId);
+  });
+
+  it("retires the room key when a member leaves: Lien's next message uses a new session", async () => {
+    const plain = new MatrixClient(inject('synapseUrl'), bridge.worker.accessToken);
+    const sessionOf = async (eventId: string) =>
+      (await plain.request<{ content: { session_id?: string } }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(eventId)}`)).content.session_id;
+    await sendSms(bridge, { from: person.phone, body: 'Avant le départ de Karim.' });
+    const first = await worker.waitForMessage(roomId, 'the SMS before the leave', (m) => m.sender === bridge.botUserId && String(m.content.body).endsWith('Avant le départ de Karim.'));
+    const before = await sessionOf(first.eventId);
+    expect(before).toBeTruthy();
+
+    const colleague = new MatrixClient(inject('synapseUrl'), colleagueSession.accessToken);
+    await colleague.leave(roomId);
+    await waitFor('Lien to see the colleague gone', async () => !(await bridge.lien.crypto()?.roomMembers(roomId))?.includes(colleagueSession.userId) || undefined);
+    await sendSms(bridge, { from: person.phone, body: 'Après le départ de Karim.' });
+    const second = await worker.waitForMessage(roomId, 'the SMS after the leave', (m) => m.sender === bridge.botUserId && String(m.content.body).endsWith('Après le départ de Karim.'));
+    expect(await sessionOf(second.eventId)).not.toBe(before);
   });
 });

@@ -103,3 +103,33 @@ export function parseBody(body: string): Record<string, unknown> {
 
 /** The libraries' numeric request types, in their order (RequestType in both bindings). */
 export const REQUEST_KINDS: readonly CryptoRequestKind[] = ['keys_upload', 'keys_query', 'keys_claim', 'to_device', 'signature_upload', 'room_message', 'keys_backup'];
+
+/** An outgoing request as either binding gives it, its fields renamed to one spelling by the engine. */
+export interface RawRequest {
+  id: string | undefined;
+  type: number;
+  body: string;
+  eventType?: unknown;
+  txnId?: unknown;
+  roomId?: unknown;
+  version?: unknown;
+}
+
+/** A binding's request → Lien's CryptoRequest. */
+export function toCryptoRequest(r: RawRequest): CryptoRequest {
+  const kind = REQUEST_KINDS[r.type];
+  const id = r.id ?? '';
+  const body = parseBody(r.body);
+  switch (kind) {
+    case 'to_device':
+      return { id, kind, eventType: String(r.eventType), txnId: String(r.txnId), body };
+    case 'room_message':
+      return { id, kind, roomId: String(r.roomId), eventType: String(r.eventType), txnId: String(r.txnId), body };
+    case 'keys_backup':
+      return { id, kind, body: r.version === undefined ? body : { ...body, version: r.version } };
+    case undefined:
+      throw new Error(`unknown crypto request type ${r.type}`);
+    default:
+      return { id, kind, body };
+  }
+}

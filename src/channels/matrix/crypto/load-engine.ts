@@ -32,13 +32,12 @@ export function nativeCryptoAvailable(): { ok: true } | { ok: false; reason: str
 }
 
 export async function openCryptoEngine(opts: EngineOptions): Promise<CryptoEngine> {
-  const wantNative = opts.choice === 'nodejs' || (opts.choice === 'auto' && nativeCryptoAvailable().ok);
-  if (wantNative) {
-    const available = nativeCryptoAvailable();
-    if (!available.ok) throw new Error(`MATRIX_CRYPTO_ENGINE=nodejs, but @matrix-org/matrix-sdk-crypto-nodejs does not load: ${available.reason}`);
+  const native = opts.choice === 'wasm' ? undefined : nativeCryptoAvailable();
+  if (opts.choice === 'nodejs' && !native?.ok) throw new Error(`MATRIX_CRYPTO_ENGINE=nodejs, but @matrix-org/matrix-sdk-crypto-nodejs does not load: ${native && !native.ok ? native.reason : ''}`);
+  if (native?.ok) {
     const storePath = path.join(opts.dataDir, 'crypto', `${opts.userId.replace(/[^A-Za-z0-9_.-]/g, '_')}-${opts.deviceId}`);
     return NodejsCryptoEngine.open({ userId: opts.userId, deviceId: opts.deviceId, passphrase: opts.passphrase, storePath });
   }
-  if (opts.choice === 'auto') opts.logger.debug({ reason: nativeCryptoAvailable() }, 'native crypto engine unavailable; using the wasm engine');
+  if (native && !native.ok) opts.logger.debug({ reason: native.reason }, 'native crypto engine unavailable; using the wasm engine');
   return WasmCryptoEngine.open({ userId: opts.userId, deviceId: opts.deviceId, passphrase: opts.passphrase, snapshots: opts.snapshots });
 }

@@ -9,6 +9,8 @@ import {
   DecryptionFailure,
   parseBody,
   REQUEST_KINDS,
+  toCryptoRequest,
+  type RawRequest,
   type CrossSigningUploads,
   type CryptoEngine,
   type CryptoRequest,
@@ -23,30 +25,6 @@ type Native = typeof import('@matrix-org/matrix-sdk-crypto-nodejs');
 export function loadNativeCrypto(): Native {
   const require = createRequire(import.meta.url);
   return require('@matrix-org/matrix-sdk-crypto-nodejs') as Native;
-}
-
-interface RawRequest {
-  id: string;
-  type: number;
-  body: string;
-  eventType?: string;
-  txnId?: string;
-  roomId?: string;
-}
-
-function toRequest(r: RawRequest): CryptoRequest {
-  const kind = REQUEST_KINDS[r.type];
-  const body = parseBody(r.body);
-  switch (kind) {
-    case 'to_device':
-      return { id: r.id, kind, eventType: String(r.eventType), txnId: String(r.txnId), body };
-    case 'room_message':
-      return { id: r.id, kind, roomId: String(r.roomId), eventType: String(r.eventType), txnId: String(r.txnId), body };
-    case undefined:
-      throw new Error(`unknown crypto request type ${r.type}`);
-    default:
-      return { id: r.id, kind, body };
-  }
 }
 
 const HISTORY = { invited: 0, joined: 1, shared: 2, world_readable: 3 } as const;
@@ -82,7 +60,7 @@ export class NodejsCryptoEngine implements CryptoEngine {
   }
 
   async outgoingRequests(): Promise<CryptoRequest[]> {
-    return (await this.machine.outgoingRequests()).map((r) => toRequest(r as unknown as RawRequest));
+    return (await this.machine.outgoingRequests()).map((r) => toCryptoRequest(r as unknown as RawRequest));
   }
 
   async markSent(request: Pick<CryptoRequest, 'id' | 'kind'>, response: unknown): Promise<void> {
@@ -96,7 +74,7 @@ export class NodejsCryptoEngine implements CryptoEngine {
 
   async missingSessions(users: string[]): Promise<CryptoRequest | undefined> {
     const req = await this.machine.getMissingSessions(this.users(users));
-    return req ? toRequest(req as unknown as RawRequest) : undefined;
+    return req ? toCryptoRequest(req as unknown as RawRequest) : undefined;
   }
 
   async shareRoomKey(roomId: string, users: string[], sharing: RoomKeySharing): Promise<CryptoRequest[]> {
@@ -106,7 +84,7 @@ export class NodejsCryptoEngine implements CryptoEngine {
     if (sharing.rotationMessages) settings.rotationPeriodMessages = BigInt(sharing.rotationMessages);
     if (sharing.rotationMs) settings.rotationPeriod = BigInt(sharing.rotationMs) * 1000n;
     const reqs = await this.machine.shareRoomKey(new this.lib.RoomId(roomId), this.users(users), settings);
-    return reqs.map((r) => toRequest(r as unknown as RawRequest));
+    return reqs.map((r) => toCryptoRequest(r as unknown as RawRequest));
   }
 
   async encryptRoomEvent(roomId: string, type: string, content: Record<string, unknown>): Promise<Record<string, unknown>> {

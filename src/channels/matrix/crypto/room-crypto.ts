@@ -156,11 +156,6 @@ export class RoomCrypto {
     }
   }
 
-  /** Marks a room Lien has just created encrypted (saves asking). */
-  roomCreated(roomId: string, encrypted: boolean): void {
-    this.encrypted.set(roomId, encrypted);
-  }
-
   /** The room's members Lien shares keys with: joined and invited (an invited worker can read on joining). */
   async roomMembers(roomId: string): Promise<string[]> {
     const cached = this.members.get(roomId);

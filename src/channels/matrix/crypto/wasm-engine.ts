@@ -21,6 +21,7 @@ import {
   DecryptionFailure,
   parseBody,
   REQUEST_KINDS,
+  toCryptoRequest,
   type CrossSigningUploads,
   type CryptoEngine,
   type CryptoRequest,
@@ -64,22 +65,9 @@ const HISTORY: Record<RoomKeySharing['historyVisibility'], W.HistoryVisibility> 
   world_readable: W.HistoryVisibility.WorldReadable,
 };
 
+/** The wasm binding spells its requests' fields in snake case. */
 function toRequest(r: { id?: string | undefined; type: W.RequestType; body: string } & Record<string, unknown>): CryptoRequest {
-  const kind = REQUEST_KINDS[r.type];
-  const id = r.id ?? '';
-  const body = parseBody(r.body);
-  switch (kind) {
-    case 'to_device':
-      return { id, kind, eventType: String(r.event_type), txnId: String(r.txn_id), body };
-    case 'room_message':
-      return { id, kind, roomId: String(r.room_id), eventType: String(r.event_type), txnId: String(r.txn_id), body };
-    case 'keys_backup':
-      return { id, kind, body: { ...body, version: r.version } };
-    case undefined:
-      throw new Error(`unknown crypto request type ${String(r.type)}`);
-    default:
-      return { id, kind, body };
-  }
+  return toCryptoRequest({ id: r.id, type: r.type, body: r.body, eventType: r.event_type, txnId: r.txn_id, roomId: r.room_id, version: r.version });
 }
 
 export class WasmCryptoEngine implements CryptoEngine {
