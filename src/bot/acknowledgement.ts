@@ -8,7 +8,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { MessageFactory } from 'botbuilder';
-import { dailyReplyClaim } from '../dialogs/first-contact.js';
+import { dailyReplyClaim } from '../../dialogs/first-contact.js';
 import { isTeamOpen, teamHours } from '../domain/opening.js';
 import { isWelcomeAt } from '../domain/welcome.js';
 import type { RoutingContext } from '../routing/context.js';

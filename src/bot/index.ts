@@ -4,7 +4,7 @@
  * its own. `lien.ts` builds one and wires the turn handler into InboundSmsHandler and the scheduler.
  */
 import { noticeUrl } from '../domain/notice.js';
-import { LienDialogs } from '../dialogs/index.js';
+import { LienDialogs } from '../../dialogs/index.js';
 import type { Logger } from '../logger.js';
 import type { RoutingContext } from '../routing/context.js';
 import type { Directory } from '../routing/directory.js';

@@ -11,7 +11,7 @@
 import { REMINDER_TOO_LATE_MS } from '../domain/appointments.js';
 import type { Language } from '../domain/types.js';
 import { isWelcomeAt, nextWelcomeStart } from '../domain/welcome.js';
-import { appointmentVars } from '../dialogs/appointment-reply.js';
+import { appointmentVars } from '../../dialogs/appointment-reply.js';
 import { SmsAdapter } from './sms-adapter.js';
 import type { TurnHandlerDeps } from './turn-handler.js';
 import { setTurn } from './turn-state.js';

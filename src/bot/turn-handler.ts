@@ -19,7 +19,7 @@ import type { Types } from 'mongoose';
 import type { Activity, TurnContext } from 'botbuilder';
 import { consentKeyword } from '../domain/keywords.js';
 import type { Language } from '../domain/types.js';
-import type { LienDialogs } from '../dialogs/index.js';
+import type { LienDialogs } from '../../dialogs/index.js';
 import type { Logger } from '../logger.js';
 import type { RoutingContext } from '../routing/context.js';
 import type { Directory } from '../routing/directory.js';

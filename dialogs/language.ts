@@ -4,9 +4,9 @@
  * the room; the confirmation is written in the language chosen.
  */
 import { WaterfallDialog } from 'botbuilder-dialogs';
-import { relay, turnOf } from '../bot/turn-state.js';
-import { parseLanguage, recognizeChoice } from '../domain/bot-keywords.js';
-import { LANGUAGES, type Language } from '../domain/types.js';
+import { relay, turnOf } from '../src/bot/turn-state.js';
+import { parseLanguage, recognizeChoice } from '../src/domain/bot-keywords.js';
+import { LANGUAGES, type Language } from '../src/domain/types.js';
 import { answer, ask, audit, DIALOG, notice, say, took, type DialogDeps } from './support.js';
 
 export interface LanguageOptions {

@@ -5,10 +5,10 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { WaterfallDialog } from 'botbuilder-dialogs';
-import { relay, turnOf } from '../bot/turn-state.js';
-import { parseChannels, parseHoursRange, recognizeChoice } from '../domain/bot-keywords.js';
-import { recognizeYesNo } from '../domain/yes-no.js';
-import type { Vars } from '../i18n/translator.js';
+import { relay, turnOf } from '../src/bot/turn-state.js';
+import { parseChannels, parseHoursRange, recognizeChoice } from '../src/domain/bot-keywords.js';
+import { recognizeYesNo } from '../src/domain/yes-no.js';
+import type { Vars } from '../src/i18n/translator.js';
 import { answer, ask, audit, DIALOG, notice, say, took, type DialogDeps } from './support.js';
 
 type Which = 'channels' | 'hours' | 'reminders';

@@ -6,10 +6,10 @@
  */
 import { MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
-import { consume, turnOf } from '../bot/turn-state.js';
-import type { Vars } from '../i18n/translator.js';
-import type { RoutingContext } from '../routing/context.js';
-import type { Directory } from '../routing/directory.js';
+import { consume, turnOf } from '../src/bot/turn-state.js';
+import type { Vars } from '../src/i18n/translator.js';
+import type { RoutingContext } from '../src/routing/context.js';
+import type { Directory } from '../src/routing/directory.js';
 
 export const TEXT_PROMPT = 'lien.text';
 

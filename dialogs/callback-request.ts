@@ -10,9 +10,9 @@
  */
 import { Types } from 'mongoose';
 import { WaterfallDialog } from 'botbuilder-dialogs';
-import { relay, turnOf } from '../bot/turn-state.js';
-import { formatWhen, recognizeWhen, type WhenCulture } from '../domain/when.js';
-import { recognizeYesNo } from '../domain/yes-no.js';
+import { relay, turnOf } from '../src/bot/turn-state.js';
+import { formatWhen, recognizeWhen, type WhenCulture } from '../src/domain/when.js';
+import { recognizeYesNo } from '../src/domain/yes-no.js';
 import { answer, ask, audit, DIALOG, notice, say, took, type DialogDeps } from './support.js';
 
 export interface CallbackOptions {

@@ -12,11 +12,11 @@
  */
 import { ConversationState, UserState, type Storage, type TurnContext } from 'botbuilder';
 import { DialogSet, TextPrompt, type DialogState } from 'botbuilder-dialogs';
-import { turnOf, type RoomNotice } from '../bot/turn-state.js';
-import { isCallbackRequest, isMenuRequest, languageRequest } from '../domain/bot-keywords.js';
-import { recognizeYesNo } from '../domain/yes-no.js';
-import type { RoutingContext } from '../routing/context.js';
-import type { Directory } from '../routing/directory.js';
+import { turnOf, type RoomNotice } from '../src/bot/turn-state.js';
+import { isCallbackRequest, isMenuRequest, languageRequest } from '../src/domain/bot-keywords.js';
+import { recognizeYesNo } from '../src/domain/yes-no.js';
+import type { RoutingContext } from '../src/routing/context.js';
+import type { Directory } from '../src/routing/directory.js';
 import { appointmentReplyDialog, type AppointmentReplyOptions } from './appointment-reply.js';
 import { callbackRequestDialog } from './callback-request.js';
 import { firstContactDialog } from './first-contact.js';

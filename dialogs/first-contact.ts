@@ -9,9 +9,9 @@
  * of the team will read them): the day's "unknown number" reply is claimed so that it does not follow.
  */
 import { WaterfallDialog } from 'botbuilder-dialogs';
-import { turnOf } from '../bot/turn-state.js';
-import { NOTICE_VERSION } from '../domain/notice.js';
-import { localTime } from '../domain/office-hours.js';
+import { turnOf } from '../src/bot/turn-state.js';
+import { NOTICE_VERSION } from '../src/domain/notice.js';
+import { localTime } from '../src/domain/office-hours.js';
 import { audit, DIALOG, say, type DialogDeps } from './support.js';
 
 /** The claim that keeps a person to one automatic answer a day (acknowledgement, unknown-number reply). */

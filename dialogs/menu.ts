@@ -4,8 +4,8 @@
  * (a menu is offered, never imposed).
  */
 import { WaterfallDialog } from 'botbuilder-dialogs';
-import { relay, turnOf } from '../bot/turn-state.js';
-import { recognizeChoice } from '../domain/bot-keywords.js';
+import { relay, turnOf } from '../src/bot/turn-state.js';
+import { recognizeChoice } from '../src/domain/bot-keywords.js';
 import { answer, ask, DIALOG, say, took, type DialogDeps } from './support.js';
 
 export const MENU_CHOICES = 7;

@@ -10,10 +10,10 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { WaterfallDialog } from 'botbuilder-dialogs';
-import { relay, turnOf } from '../bot/turn-state.js';
-import { describeAppointment } from '../domain/appointments.js';
-import { recognizeYesNo, type YesNo } from '../domain/yes-no.js';
-import type { Vars } from '../i18n/translator.js';
+import { relay, turnOf } from '../src/bot/turn-state.js';
+import { describeAppointment } from '../src/domain/appointments.js';
+import { recognizeYesNo, type YesNo } from '../src/domain/yes-no.js';
+import type { Vars } from '../src/i18n/translator.js';
 import { answer, ask, audit, DIALOG, notice, say, took, type DialogDeps } from './support.js';
 
 export interface AppointmentReplyOptions {
