@@ -70,6 +70,10 @@ const schema = z.object({
     message: 'must be a Messaging Service SID (MG followed by 32 hexadecimal characters)',
   }),
   TWILIO_TIMEOUT_MS: int(15_000, 1000, 120_000),
+  TWILIO_MEDIA_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+  LIEN_OPS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: 'must be at least 24 characters (openssl rand -hex 24)',
+  }),
   LIEN_COMMAND_PREFIX: z.string().trim().min(1).max(3).default('!'),
   LIEN_DEFAULT_COUNTRY: z.string().trim().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as FR').default('FR'),
   LIEN_DEFAULT_TEAM: optionalString,
@@ -114,7 +118,11 @@ export interface Config {
     from: string | undefined;
     messagingServiceSid: string | undefined;
     timeoutMs: number;
+    /** Largest MMS attachment Lien fetches from Twilio's media hosts, in bytes. */
+    mediaMaxBytes: number;
   } | undefined;
+  /** Bearer token that opens /metrics and the detailed /healthz to callers not on loopback. */
+  opsToken: string | undefined;
   /** No Twilio credentials: outbound SMS go to the dev phone page instead (never in production). */
   devPhone: boolean;
   /** Create a demo team, worker and person on start (the embedded default). */
@@ -146,8 +154,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.MATRIX_HOMESERVER_URL) problems.push('MATRIX_HOMESERVER_URL: required in production (the embedded homeserver is for development)');
     if (!e.LIEN_SECRET_KEY) problems.push('LIEN_SECRET_KEY: required in production (encrypts phone numbers and messages at rest)');
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL: required in production (Twilio signs requests against it)');
+    else if (!e.PUBLIC_URL.startsWith('https://')) problems.push('PUBLIC_URL: must be https:// in production (webhooks and the dev phone carry personal data)');
     if (!e.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: required in production (the dev phone is for development)');
     if (e.LIEN_DEMO === 'on') problems.push('LIEN_DEMO: the demo data is refused in production');
+  }
+  if (e.MONGODB_URI && !e.LIEN_SECRET_KEY && !problems.some((p) => p.startsWith('LIEN_SECRET_KEY'))) {
+    problems.push(
+      'LIEN_SECRET_KEY: required with MONGODB_URI (a shared database needs one key on every host: a key made by each host seals and indexes phone numbers differently, and the hosts stop finding each other\'s people)',
+    );
   }
   const twilioParts = [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN].filter(Boolean).length;
   if (twilioParts === 1) problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither');
@@ -188,8 +202,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             from: e.TWILIO_FROM_NUMBER,
             messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
             timeoutMs: e.TWILIO_TIMEOUT_MS,
+            mediaMaxBytes: e.TWILIO_MEDIA_MAX_BYTES,
           }
         : undefined,
+    opsToken: e.LIEN_OPS_TOKEN,
     devPhone: !e.TWILIO_ACCOUNT_SID,
     demo: e.LIEN_DEMO === 'on' || (e.LIEN_DEMO === 'auto' && !e.MATRIX_HOMESERVER_URL && e.NODE_ENV === 'development'),
     commandPrefix: e.LIEN_COMMAND_PREFIX,

@@ -56,7 +56,7 @@ describe('Lien as a process on its embedded default', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lien-e2e-'));
     try {
       const started = Date.now();
-      const lien = spawnLien({ LIEN_DATA_DIR: dir, MONGODB_URI: 'mongodb://127.0.0.1:1/x', MONGODB_CONNECT_TIMEOUT_MS: '2000' });
+      const lien = spawnLien({ LIEN_DATA_DIR: dir, MONGODB_URI: 'mongodb://127.0.0.1:1/x', LIEN_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), MONGODB_CONNECT_TIMEOUT_MS: '2000' });
       expect(await lien.exited()).toBe(1);
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(lien.output()).toContain('Lien could not start: Cannot reach the database at mongodb://127.0.0.1:1/x');
