@@ -3,7 +3,6 @@
  * stop. `main.ts` calls this with the process's configuration; tests call it with their own.
  */
 import { createHmac } from 'node:crypto';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { AuditLog } from './audit/audit-log.js';
 import { MatrixConnection } from './channels/matrix/connection.js';
@@ -31,6 +30,8 @@ import { scheduleBotJobs } from './scheduler/jobs/bot-turns.js';
 import { noticeRouter } from './web/notice.js';
 import { OfficeHours } from './routing/office-hours.js';
 import { Portals } from './routing/portals.js';
+import { AuditRoom } from './routing/audit-room.js';
+import { anchorAtStart, scheduleAuditAnchor } from './scheduler/jobs/audit-anchor.js';
 import { RoomEventsHandler } from './routing/room-events.js';
 import { devPhoneRouter } from './web/dev-phone.js';
 import type { SessionStore, StoredSession } from './channels/matrix/session.js';
@@ -40,8 +41,14 @@ import type { Logger } from './logger.js';
 import { Outbox } from './outbox/outbox.js';
 import { scheduleOpeningDigests } from './scheduler/jobs/opening-digest.js';
 import { scheduleOutboxSweeper } from './scheduler/jobs/outbox-sweeper.js';
-import { Scheduler } from './scheduler/scheduler.js';
-import { Claims } from './store/claims.js';
+import { scheduleMembershipChecks } from './scheduler/jobs/membership-check.js';
+import { Membership } from './routing/membership.js';
+import { scheduleRetention } from './scheduler/jobs/retention.js';
+import { Erasure } from './privacy/erasure.js';
+import { Retention, retentionMs } from './privacy/retention.js';
+import { RoomCloser } from './privacy/room-closer.js';
+import { JOBS_COLLECTION, Scheduler } from './scheduler/scheduler.js';
+import { Claims, Heartbeat, PROCESS_ID } from './store/claims.js';
 import { openDatabase, type Database } from './store/database.js';
 import { FieldCipher } from './store/field-cipher.js';
 import { resolveSecretKey } from './store/secret-key.js';
@@ -63,6 +70,8 @@ export interface Lien {
   /** End-to-end encryption, once the Matrix session has started it. */
   crypto: () => RoomCrypto | undefined;
   metrics: Metrics;
+  /** Erasure of a person, the retention job's work, and the closing of erased people's rooms. */
+  privacy: { erasure: Erasure; retention: Retention; closer: RoomCloser };
   /** The embedded homeserver, when Lien runs its own. */
   synapse: EmbeddedSynapse | undefined;
   /** The demo team, worker and person, on the embedded default. */
@@ -130,9 +139,13 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
   try {
     const db = await openDatabase(config, logger, progress);
     cleanups.push(() => db.close());
+    // Claims this process holds are known to be its as long as it beats; once it stops (or dies), they are free.
+    const heartbeat = new Heartbeat(db.models);
+    await heartbeat.start();
+    cleanups.push(() => heartbeat.stop());
     const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
     const cipher = new FieldCipher(secretKey);
-    const audit = new AuditLog(db.models);
+    const audit = new AuditLog(db.models, secretKey);
     const settings = new Settings(db.models);
 
     let synapse: EmbeddedSynapse | undefined;
@@ -182,10 +195,12 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       botUserId: () => matrix.userId,
       commandPrefix: config.commandPrefix,
       defaultCountry: config.defaultCountry,
+      serviceNumbers: [config.twilio?.from, demo?.serviceNumber].filter((n): n is string => Boolean(n)),
       defaultTeam: config.defaultTeam,
       statusCallbackUrl: () => `${publicUrl}/twilio/status`,
       staffLanguage: 'fr',
       now: options.now ?? (() => new Date()),
+      roomRetentionMs: retentionMs(config.retentionMonths),
     };
     const directory = new Directory(ctx);
     const portals = new Portals(ctx, directory);
@@ -208,7 +223,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       : new DevPhoneSender(webhookAuthToken, logger);
     outbox.register('matrix', new RoomDeliverer(ctx, directory, portals, config.twilio ? twilioMediaFetcher(config.twilio.accountSid, config.twilio.authToken) : undefined));
     outbox.register('sms', new PhoneDeliverer(ctx, directory, sender));
-    outbox.setHooks({ onDelivered: (m) => feedback.onSent(m), onGaveUp: (m) => feedback.onGaveUp(m) });
+    outbox.setHooks({ onDelivered: (m) => feedback.onSent(m), onGaveUp: (m) => feedback.onGaveUp(m), onWithheld: (m) => feedback.onWithheld(m) });
     await outbox.prime();
 
     // The sync loop starts once Lien is logged in (at once, or when the homeserver comes back).
@@ -261,12 +276,22 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
 
     const db0 = db.conn.db;
     if (!db0) throw new Error('database handle missing after connect');
-    const scheduler = new Scheduler({ db: db0, claims, name: `${hostname()}-${process.pid}`, processEveryMs: config.scheduler.processEveryMs, logger });
+    const scheduler = new Scheduler({ db: db0, claims, name: PROCESS_ID, processEveryMs: config.scheduler.processEveryMs, logger });
     await scheduleOutboxSweeper(scheduler, outbox, claims, config.scheduler.outboxSweepEveryMs, logger);
     // Office hours: the digest at each opening, scheduled by the first message of a closed period, and a sweep (about once a minute).
     ctx.scheduleOnce = (job, when, data, key) => scheduler.once(job, when, data, key);
     await scheduleOpeningDigests(scheduler, new OfficeHours(ctx), Math.min(60_000, config.scheduler.outboxSweepEveryMs * 4), logger);
     await scheduleBotJobs(scheduler, { ...bot, sweepEveryMs: Math.max(1000, config.scheduler.outboxSweepEveryMs), logger });
+    // The team rooms' members are the team's active workers: checked periodically, and at once when the admin CLI asks.
+    await scheduleMembershipChecks(scheduler, { membership: new Membership(ctx), models: db.models, everyMs: config.scheduler.membershipCheckEveryMs, logger });
+    // Retention: a daily erasure of the people whose last contact is older than the period, and the closing of their rooms.
+    const erasure = new Erasure({ models: db.models, audit, jobs: db0.collection(JOBS_COLLECTION) });
+    const closer = new RoomCloser({ models: db.models, audit, matrix: ctx.matrix, botUserId: ctx.botUserId, logger });
+    const retention = new Retention({ models: db.models, erasure, closer, months: config.retentionMonths, logger });
+    await scheduleRetention(scheduler, { retention, closer, now: ctx.now, closuresEveryMs: Math.min(60_000, config.scheduler.outboxSweepEveryMs * 4), logger });
+    // The audit chain's head, posted to the audit room on the homeserver at each start and at least daily.
+    const auditRoom = new AuditRoom(ctx, settings);
+    await scheduleAuditAnchor(scheduler, auditRoom, claims, logger);
     await scheduler.start();
     cleanups.push(async () => {
       const drained = await scheduler.stop(config.shutdownTimeoutMs);
@@ -296,14 +321,15 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
         },
       },
     ];
-    const routers = [metricsRouter(metrics), smsWebhookRouter({ authToken: webhookAuthToken, publicUrl: () => publicUrl, handlers: { onInbound: (sms) => inbound.handle(sms), onStatus: (u) => feedback.onStatus(u) }, logger })];
+    const routers = [metricsRouter(metrics, { opsToken: config.opsToken }), smsWebhookRouter({ authToken: webhookAuthToken, publicUrl: () => publicUrl, handlers: { onInbound: (sms) => inbound.handle(sms), onStatus: (u) => feedback.onStatus(u) }, logger })];
     routers.push(noticeRouter({ i18n: ctx.i18n, retentionMonths: config.retentionMonths, teamName: async () => (await directory.defaultTeam().catch(() => undefined))?.name }));
     if (config.devPhone && demo && synapse) routers.push(devPhoneRouter({ ctx, demo, homeserverUrl: synapse.baseUrl, webhookAuthToken, publicUrl: () => publicUrl }));
-    const app = createApp({ logger, bodyLimit: config.http.bodyLimit, health, routers });
+    const app = createApp({ logger, bodyLimit: config.http.bodyLimit, health, opsToken: config.opsToken, routers });
     const server: RunningServer = await listen(app, config.http.host, config.http.port);
     cleanups.push(() => server.close(config.shutdownTimeoutMs));
     publicUrl ||= server.url;
     await audit.append({ actor: { kind: 'system' }, action: 'lien.started', details: { database: config.mongo.uri ? 'configured' : 'embedded', homeserver: synapse ? 'embedded' : 'configured' } });
+    void syncStarted.then(() => anchorAtStart(auditRoom, logger), () => undefined);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -316,6 +342,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       matrix,
       crypto: () => roomCrypto,
       metrics,
+      privacy: { erasure, retention, closer },
       synapse,
       demo,
       webhookAuthToken,

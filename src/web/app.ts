@@ -8,6 +8,8 @@ export interface AppOptions {
   logger: Logger;
   bodyLimit: string;
   health: readonly HealthCheck[];
+  /** Opens /healthz's detail to callers off loopback (see ops-access.ts). */
+  opsToken?: string | undefined;
   /** Routers contributed by the channels, the inbox, the dashboard… mounted in this order. */
   routers?: readonly Router[];
 }
@@ -18,7 +20,7 @@ export function createApp(opts: AppOptions): Express {
   app.set('trust proxy', 'loopback');
   app.use(express.json({ limit: opts.bodyLimit }));
   app.use(express.urlencoded({ extended: false, limit: opts.bodyLimit, parameterLimit: 200 }));
-  app.use(healthRouter(opts.health));
+  app.use(healthRouter(opts.health, { opsToken: opts.opsToken }));
   for (const router of opts.routers ?? []) app.use(router);
   app.use(notFound);
   app.use(errorHandler(opts.logger));

@@ -1,5 +1,6 @@
 /** GET /healthz: each part of Lien says ok or failed with a reason; 503 when an essential one is down. */
 import { Router } from 'express';
+import { opsAccess } from './ops-access.js';
 
 export interface HealthCheck {
   name: string;
@@ -49,11 +50,26 @@ export async function runHealthChecks(checks: readonly HealthCheck[]): Promise<H
   return { status, checks: checksOut };
 }
 
-export function healthRouter(checks: readonly HealthCheck[]): Router {
+export interface HealthRouterOptions {
+  /** Opens the detailed answer to callers off loopback (`Authorization: Bearer …`). */
+  opsToken?: string | undefined;
+}
+
+/**
+ * The detailed report (each check, its detail or reason: hosts, device ids…) goes only to loopback callers
+ * and to those with the ops token (see ops-access.ts); anyone else, a load balancer say, gets the overall
+ * status alone, with the same HTTP status: 200 for ok or degraded, 503 for failed.
+ */
+export function healthRouter(checks: readonly HealthCheck[], opts: HealthRouterOptions = {}): Router {
   const router = Router();
-  router.get('/healthz', async (_req, res) => {
+  router.get('/healthz', async (req, res) => {
     const report = await runHealthChecks(checks);
-    res.status(report.status === 'failed' ? 503 : 200).set('Cache-Control', 'no-store').json(report);
+    const access = opsAccess(req, opts.opsToken);
+    const detailed = access === 'local' || access === 'token';
+    res
+      .status(report.status === 'failed' ? 503 : 200)
+      .set('Cache-Control', 'no-store')
+      .json(detailed ? report : { status: report.status });
   });
   return router;
 }
