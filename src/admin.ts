@@ -3,14 +3,19 @@
  *   npm run admin -- team:add <slug> "<name>" [--timezone Europe/Paris] [--pseudonyms]
  *   npm run admin -- worker:add <team-slug> <@user:server> "<display name>" [--role worker|manager|admin]
  *   npm run admin -- person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en|es|pt|ro|uk|ar|prs]
- *   npm run admin -- team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays france|alsace-moselle|none]
+ *   npm run admin -- team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays france|alsace-moselle|reunion|mayotte|guadeloupe|martinique|guyane|saint-martin|saint-barthelemy|saint-pierre-et-miquelon|none]
  *   npm run admin -- team:closure <slug> <from YYYY-MM-DD[THH:MM]> <until YYYY-MM-DD[THH:MM]> ["reason"]   (team's local time; a date alone as <until> closes that whole day)
- *   npm run admin -- audit:verify
+ *   npm run admin -- audit:verify   (the keyed chain, and its anchors read back from the homeserver; exit 1 when broken, 2 when the anchors could not be checked)
  * It uses the same configuration as Lien (MONGODB_URI…). On the embedded default, stop Lien first.
  */
 import { randomInt } from 'node:crypto';
+import path from 'node:path';
 import { AuditLog } from './audit/audit-log.js';
-import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { MatrixClient } from './channels/matrix/client.js';
+import { startSynapse } from './embedded/synapse.js';
+import { verifyAuditTrail, type HomeserverAccess } from './routing/audit-verify.js';
+import { Settings } from './store/settings.js';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { HOLIDAY_CALENDARS, type HolidayCalendar } from './domain/holidays.js';
 import { zonedInstant } from './domain/office-hours.js';
 import { nextOpening, parseWeeklySlots, teamHours } from './domain/opening.js';
@@ -22,6 +27,33 @@ import { FieldCipher } from './store/field-cipher.js';
 import { resolveSecretKey } from './store/secret-key.js';
 
 class UsageError extends Error {}
+/** A failure that exits with its own code (audit:verify: 2 when the anchors could not be checked). */
+class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Lien's own account on the homeserver, for audit:verify to read the anchors back: the configured token,
+ * or the session Lien stored (sealed); on the embedded default, the embedded Synapse is started for it.
+ */
+async function homeserverForAudit(config: Config, settings: Settings, cipher: FieldCipher): Promise<{ access: HomeserverAccess | { unavailable: string }; stop: () => Promise<void> }> {
+  const stored = await settings.get<{ userId: string; accessTokenSealed: string }>('matrix.session'); // as lien.ts stores it
+  const botUserId = config.matrix.userId ?? stored?.userId;
+  const token = config.matrix.accessToken ?? (stored ? cipher.decrypt(stored.accessTokenSealed) : undefined);
+  if (!botUserId || !token) return { access: { unavailable: 'no Matrix session of Lien\'s to read the audit room with (start Lien once, or set MATRIX_ACCESS_TOKEN)' }, stop: async () => undefined };
+  if (config.matrix.homeserverUrl) return { access: { client: new MatrixClient(config.matrix.homeserverUrl, token), botUserId }, stop: async () => undefined };
+  try {
+    const synapse = await startSynapse({ toolsDir: config.toolsDir, dataDir: path.join(config.dataDir, 'synapse'), progress: (line) => process.stderr.write(`${line}\n`) });
+    return { access: { client: new MatrixClient(synapse.baseUrl, token), botUserId }, stop: () => synapse.stop() };
+  } catch (err) {
+    return { access: { unavailable: `the embedded homeserver could not start: ${(err as Error).message}` }, stop: async () => undefined };
+  }
+}
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -41,7 +73,8 @@ async function main(argv: string[]): Promise<string> {
   const config = loadConfig();
   const logger = createLogger('warn');
   const db = await openDatabase(config, logger, (line) => process.stderr.write(`${line}\n`));
-  const audit = new AuditLog(db.models);
+  const secretKey = await resolveSecretKey(config.secretKey, config.dataDir);
+  const audit = new AuditLog(db.models, secretKey);
   const actor = { kind: 'system' as const, id: 'admin-cli' };
   try {
     const [command, ...args] = argv;
@@ -81,7 +114,7 @@ async function main(argv: string[]): Promise<string> {
       case 'team:hours': {
         const holidays = option(args, 'holidays');
         const [slug, spec] = args;
-        if (!slug || !spec || (holidays !== undefined && !(HOLIDAY_CALENDARS as readonly string[]).includes(holidays))) throw new UsageError('team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays france|alsace-moselle|none]');
+        if (!slug || !spec || (holidays !== undefined && !(HOLIDAY_CALENDARS as readonly string[]).includes(holidays))) throw new UsageError(`team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays ${HOLIDAY_CALENDARS.join('|')}]`);
         const officeHours = parseWeeklySlots(spec);
         const team = await db.models.Team.findOneAndUpdate({ slug }, { $set: { officeHours, ...(holidays ? { holidayCalendar: holidays as HolidayCalendar } : {}) } }, { new: true });
         if (!team) throw new UsageError(`no team ${slug}`);
@@ -108,9 +141,15 @@ async function main(argv: string[]): Promise<string> {
         return `${slug} closed from ${from.toISOString()} until ${until.toISOString()}`;
       }
       case 'audit:verify': {
-        const result = await audit.verify();
-        if (!result.ok) throw new Error(`the audit chain is broken at event ${result.brokenAt} (${result.checked} events before it are intact)`);
-        return `audit chain intact: ${result.checked} events`;
+        const settings = new Settings(db.models);
+        const homeserver = await homeserverForAudit(config, settings, new FieldCipher(secretKey));
+        try {
+          const report = await verifyAuditTrail({ models: db.models, audit, settings, homeserver: homeserver.access });
+          if (report.exitCode !== 0) throw new ExitError(report.text, report.exitCode);
+          return report.text;
+        } finally {
+          await homeserver.stop();
+        }
       }
       default:
         throw new UsageError('commands: team:add, team:hours, team:closure, worker:add, person:add, audit:verify (see src/admin.ts)');
@@ -129,6 +168,6 @@ main(process.argv.slice(2)).then(
     const e = err as Error & { code?: number };
     const message = err instanceof UsageError ? `usage: npm run admin -- ${e.message}` : err instanceof ConfigError ? e.message : e.code === 11000 ? 'already exists' : e.message;
     process.stderr.write(`${message}\n`);
-    process.exit(err instanceof UsageError ? 64 : 1);
+    process.exit(err instanceof UsageError ? 64 : err instanceof ExitError ? err.exitCode : 1);
   },
 );

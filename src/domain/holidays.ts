@@ -1,11 +1,26 @@
 /**
  * French public holidays (jours fériés), computed for any year rather than listed year by year: eight fixed
  * dates and three that follow Easter (Gregorian computus). Alsace-Moselle keeps two more under its local
- * law (Good Friday, St Stephen's Day). Dates are local calendar dates ("YYYY-MM-DD"), read in a team's
- * own timezone by whoever asks.
+ * law (Good Friday, St Stephen's Day). Overseas, each department or collectivity adds the day of the abolition
+ * of slavery (loi 83-550 of 30 June 1983, décret 83-1003 as amended): Mayotte 27 April, Martinique 22 May,
+ * Guadeloupe 27 May, Saint-Martin 28 May, Guyane 10 June, Saint-Barthélemy 9 October, Réunion 20 December;
+ * Saint-Pierre-et-Miquelon keeps the national set. Dates are local calendar dates ("YYYY-MM-DD"), read in a
+ * team's own timezone by whoever asks.
  */
 
-export const HOLIDAY_CALENDARS = ['france', 'alsace-moselle', 'none'] as const;
+export const HOLIDAY_CALENDARS = [
+  'france',
+  'alsace-moselle',
+  'reunion',
+  'mayotte',
+  'guadeloupe',
+  'martinique',
+  'guyane',
+  'saint-martin',
+  'saint-barthelemy',
+  'saint-pierre-et-miquelon',
+  'none',
+] as const;
 export type HolidayCalendar = (typeof HOLIDAY_CALENDARS)[number];
 
 export interface Holiday {
@@ -57,6 +72,17 @@ const FIXED: ReadonlyArray<readonly [month: number, day: number, name: string]> 
   [12, 25, 'Noël'],
 ];
 
+/** The abolition of slavery day of each overseas calendar that has one. */
+const ABOLITION_OF_SLAVERY: Partial<Record<HolidayCalendar, readonly [month: number, day: number]>> = {
+  mayotte: [4, 27],
+  martinique: [5, 22],
+  guadeloupe: [5, 27],
+  'saint-martin': [5, 28],
+  guyane: [6, 10],
+  'saint-barthelemy': [10, 9],
+  reunion: [12, 20],
+};
+
 const cache = new Map<string, Holiday[]>();
 
 /** The public holidays of a year under a calendar, in date order. */
@@ -73,6 +99,8 @@ export function publicHolidays(year: number, calendar: HolidayCalendar): Holiday
     { date: addDays(easter, 50), name: 'Lundi de Pentecôte' },
   ];
   if (calendar === 'alsace-moselle') days.push({ date: addDays(easter, -2), name: 'Vendredi saint' }, { date: iso(year, 12, 26), name: 'Saint-Étienne' });
+  const abolition = ABOLITION_OF_SLAVERY[calendar];
+  if (abolition) days.push({ date: iso(year, abolition[0], abolition[1]), name: "Abolition de l'esclavage" });
   days.sort((x, y) => (x.date < y.date ? -1 : x.date > y.date ? 1 : 0));
   cache.set(key, days);
   return days;
