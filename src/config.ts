@@ -78,7 +78,7 @@ const schema = z.object({
   LIEN_DEFAULT_COUNTRY: z.string().trim().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as FR').default('FR'),
   LIEN_DEFAULT_TEAM: optionalString,
   LIEN_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
-  LIEN_RETENTION_MONTHS: int(12, 1, 120),
+  LIEN_RETENTION_MONTHS: int(24, 1, 120),
   HTTP_BODY_LIMIT: z
     .string()
     .trim()
@@ -88,6 +88,7 @@ const schema = z.object({
   SCHEDULER_PROCESS_EVERY_MS: int(5_000, 100, 3_600_000),
   OUTBOX_SWEEP_EVERY_MS: int(15_000, 100, 3_600_000),
   OUTBOX_MAX_ATTEMPTS: int(8, 1, 100),
+  MEMBERSHIP_CHECK_EVERY_MS: int(300_000, 1_000, 86_400_000),
 });
 
 export interface Config {
@@ -131,10 +132,19 @@ export interface Config {
   defaultCountry: string;
   /** Slug of the team that receives SMS from unknown numbers; the first team when unset. */
   defaultTeam: string | undefined;
-  /** How long a person's messages are kept, in months: what the first-contact notice tells them. */
+  /**
+   * How long a person's data is kept after their last contact, in months (CNIL 2023-095: 24): what the
+   * notice tells them, when the retention job erases them, and the portal rooms' m.room.retention.
+   */
   retentionMonths: number;
   shutdownTimeoutMs: number;
-  scheduler: { processEveryMs: number; outboxSweepEveryMs: number; outboxMaxAttempts: number };
+  scheduler: {
+    processEveryMs: number;
+    outboxSweepEveryMs: number;
+    outboxMaxAttempts: number;
+    /** How often every team room's members are checked against the team's active workers. */
+    membershipCheckEveryMs: number;
+  };
 }
 
 /** Reads `.env` (if present) into process.env without overriding what is already set. */
@@ -217,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       processEveryMs: e.SCHEDULER_PROCESS_EVERY_MS,
       outboxSweepEveryMs: e.OUTBOX_SWEEP_EVERY_MS,
       outboxMaxAttempts: e.OUTBOX_MAX_ATTEMPTS,
+      membershipCheckEveryMs: e.MEMBERSHIP_CHECK_EVERY_MS,
     },
   };
 }

@@ -221,7 +221,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
           ...(config.twilio.from ? { from: config.twilio.from } : { messagingServiceSid: config.twilio.messagingServiceSid ?? '' }),
         })
       : new DevPhoneSender(webhookAuthToken, logger);
-    outbox.register('matrix', new RoomDeliverer(ctx, directory, portals, config.twilio ? twilioMediaFetcher(config.twilio.accountSid, config.twilio.authToken) : undefined));
+    outbox.register('matrix', new RoomDeliverer(ctx, directory, portals, config.twilio ? twilioMediaFetcher(config.twilio.accountSid, config.twilio.authToken, { timeoutMs: config.twilio.timeoutMs, maxBytes: config.twilio.mediaMaxBytes }) : undefined));
     outbox.register('sms', new PhoneDeliverer(ctx, directory, sender));
     outbox.setHooks({ onDelivered: (m) => feedback.onSent(m), onGaveUp: (m) => feedback.onGaveUp(m), onWithheld: (m) => feedback.onWithheld(m) });
     await outbox.prime();

@@ -11,13 +11,14 @@ import { normaliseKeyword } from '../domain/keywords.js';
 import { localTime, zonedInstant } from '../domain/office-hours.js';
 import { InvalidPhoneNumberError, toE164 } from '../domain/phone.js';
 import type { Vars } from '../i18n/translator.js';
-import type { ConversationDocument, WorkerDocument } from '../store/models/index.js';
+import { decide, standingOf, type CommandAction } from '../domain/permissions.js';
+import type { ConversationDocument, TeamDocument, WorkerDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 import { newPseudonym, type Directory } from './directory.js';
 import { ConversationHistory, HISTORY_DEFAULT, HISTORY_MAX } from './history.js';
 import type { Portals } from './portals.js';
 
-type CommandName = 'help' | 'link' | 'away' | 'back' | 'done' | 'history' | 'appointment' | 'language';
+type CommandName = CommandAction;
 
 const ALIASES: Record<string, CommandName> = {
   AIDE: 'help', HELP: 'help', '?': 'help',
@@ -36,6 +37,8 @@ export interface CommandInput {
   text: string;
   /** The conversation whose portal room this is, if it is one. */
   conversation: ConversationDocument | null;
+  /** The team whose room this is (the conversation's, or the triage room's). */
+  team: TeamDocument;
 }
 
 /** Comparable form of a name: case, accents and spacing ignored. */
@@ -67,13 +70,18 @@ export class RoomCommands {
       await this.reply(input.event, this.say('command.unknown', { command: `${this.ctx.commandPrefix}${word}` }));
       return;
     }
-    if (name === 'help') {
-      await this.reply(input.event, this.say('command.help'));
+    // Who may run what is one table (domain/permissions.ts): the sender's role, team and whether they are active.
+    const worker = await this.ctx.models.Worker.findOne({ matrixUserId: input.event.sender });
+    const standing = standingOf(worker, input.team._id);
+    const decision = decide(standing, name);
+    if (!decision.allowed || !worker) {
+      const reason = decision.allowed ? 'notInTeam' : decision.reason;
+      await this.ctx.audit.append({ actor: { kind: 'worker', id: worker ? String(worker._id) : null }, action: 'command.refused', subject: { kind: 'room', id: input.event.roomId }, conversation: input.conversation?._id ?? null, details: { command: name, standing } });
+      await this.reply(input.event, this.say(`access.command.${reason}`, { command: `${this.ctx.commandPrefix}${word}`, sender: worker?.displayName ?? input.event.sender, team: input.team.name }));
       return;
     }
-    const worker = await this.directory.workerByMatrixId(input.event.sender);
-    if (!worker) {
-      await this.reply(input.event, this.say('command.workersOnly'));
+    if (name === 'help') {
+      await this.reply(input.event, this.say('command.help'));
       return;
     }
     const answer = await this[name](worker, args, input);
@@ -89,11 +97,18 @@ export class RoomCommands {
     return new ConversationHistory(this.ctx, this.directory).render(input.conversation, limit);
   }
 
-  /** !lier <number> <First Last>: an unknown number becomes a person, or the new number of one already followed. */
+  /**
+   * !lier <number> <First Last> [confirmer]: an unknown number becomes a person, or the new number of one already
+   * followed — which replaces the number they have, so Lien asks first and does it when the worker repeats the
+   * command with "confirmer". Never a number Lien cannot read, nor the service's own.
+   */
   private async link(worker: WorkerDocument, args: string[], _input: CommandInput): Promise<string> {
+    // The last word "confirmer" (or "confirm") confirms a number that replaces a followed person's.
+    const confirmed = args.length > 0 && ['CONFIRMER', 'CONFIRME', 'CONFIRM'].includes(normaliseKeyword(args.at(-1) ?? ''));
+    const words = confirmed ? args.slice(0, -1) : [...args];
     const numberParts: string[] = [];
-    while (args.length > 0 && /^[+\d().\-/]+$/.test(args[0] ?? '')) numberParts.push(args.shift() ?? '');
-    const name = args.join(' ').trim();
+    while (words.length > 0 && /^[+\d().\-/]+$/.test(words[0] ?? '')) numberParts.push(words.shift() ?? '');
+    const name = words.join(' ').trim();
     if (numberParts.length === 0 || !name) return this.say('command.linkUsage');
     let phone: string;
     try {
@@ -102,6 +117,14 @@ export class RoomCommands {
       if (err instanceof InvalidPhoneNumberError) return this.say('command.linkBadNumber', { input: numberParts.join(' ') });
       throw err;
     }
+    const ownNumber = (this.ctx.serviceNumbers ?? []).some((n) => {
+      try {
+        return toE164(n, this.ctx.defaultCountry) === phone;
+      } catch {
+        return n === phone;
+      }
+    });
+    if (ownNumber) return this.say('command.linkOwnNumber', { phone });
     const { Person, Conversation, Message } = this.ctx.models;
     const holder = await this.directory.personByPhone(phone);
     if (holder && !holder.triage) return this.say('command.linkAlready', { name: await this.directory.labelOf(holder) });
@@ -110,6 +133,16 @@ export class RoomCommands {
     if (sameName.length > 1) return this.say('command.linkAmbiguous', { name });
 
     const existing = sameName[0] ? await Person.findById(sameName[0]._id) : null;
+    if (existing && !confirmed) {
+      // A mistyped number would silently cut the person off: the worker confirms the replacement first.
+      let old: string;
+      try {
+        old = this.ctx.cipher.decrypt(existing.phoneSealed);
+      } catch {
+        old = '?';
+      }
+      return this.say('command.linkConfirmReplace', { name: existing.displayName, old, phone });
+    }
     if (existing) {
       // A person already followed has a new number: the number moves to them, with what it already said.
       const existingConversation = await this.directory.conversationFor(existing);
@@ -212,7 +245,10 @@ export class RoomCommands {
     const clock = parseTimeOfDay(timeWord);
     if (!clock) return this.say('command.appointmentBadTime', { input: timeWord });
     const startsAt = zonedInstant(day, clock, tz);
-    const when = describeAppointment(startsAt, tz, this.ctx.staffLanguage);
+    const described = describeAppointment(startsAt, tz, this.ctx.staffLanguage);
+    // The year is said when it is not this one ("10/12/2099"), so the worker sees which year was understood.
+    const year = day.slice(0, 4);
+    const when = year === localTime(now, tz).date.slice(0, 4) ? described : { ...described, date: `${described.date}/${year}` };
     if (startsAt <= now) return this.say('command.appointmentPast', { ...when });
     const place = placeWords.join(' ').trim() || null;
     const created = await this.ctx.models.Appointment.create({ person: person._id, conversation: input.conversation._id, worker: worker._id, startsAt, place });

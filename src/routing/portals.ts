@@ -31,7 +31,7 @@ export class Portals {
   /** A room created but not filed in its space is still the room: keep it rather than make another. */
   private async createRoom(rooms: RoomProvisioner, opts: PortalRoomOptions): Promise<string> {
     try {
-      return await rooms.createPortalRoom(opts);
+      return await rooms.createPortalRoom({ ...(this.ctx.roomRetentionMs ? { retentionMs: this.ctx.roomRetentionMs } : {}), ...opts });
     } catch (err) {
       if (!(err instanceof RoomSetupError)) throw err;
       this.ctx.logger.warn({ roomId: err.roomId, reason: err.message }, 'room created but not filed in its space');
@@ -75,6 +75,7 @@ export class Portals {
           name: `Lien – ${team.name}`,
           topic: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.spaceTopic', { team: team.name }),
           invite: await this.teamWorkers(team._id),
+          federate: team.settings?.allowFederation === true,
         });
         await this.ctx.models.Team.updateOne({ _id: team._id }, { $set: { matrixSpaceId: spaceId } });
         await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.space_created', subject: { kind: 'team', id: String(team._id) }, details: { roomId: spaceId } });
@@ -97,6 +98,7 @@ export class Portals {
           spaceId: await this.teamSpace(team),
           encrypted: team.settings?.encryptRooms !== false,
           historyVisibility: 'shared',
+          federate: team.settings?.allowFederation === true,
         });
         await this.ctx.models.Team.updateOne({ _id: team._id }, { $set: { triageRoomId: roomId } });
         await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.triage_created', subject: { kind: 'team', id: String(team._id) }, details: { roomId } });
@@ -130,6 +132,8 @@ export class Portals {
       // End-to-end encrypted unless the team chose otherwise (e.g. a homeserver whose clients cannot decrypt).
       encrypted: team.settings?.encryptRooms !== false,
       historyVisibility: 'shared',
+      // Accounts of other homeservers cannot enter unless the team allows it (fixed at creation).
+      federate: team.settings?.allowFederation === true,
     });
     await this.ctx.models.Conversation.updateOne({ _id: conversation._id }, { $set: { matrixRoomId: roomId } });
     await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.portal_created', subject: { kind: 'person', id: String(person._id) }, conversation: conversation._id, details: { roomId } });

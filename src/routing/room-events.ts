@@ -6,9 +6,12 @@
 import { noticeContent, parseRoomMessage } from '../channels/matrix/messages.js';
 import type { RoomEvent, RoomEventHandler } from '../channels/matrix/types.js';
 import { formatClock, localTime } from '../domain/office-hours.js';
+import { decide, standingOf } from '../domain/permissions.js';
+import type { TeamDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 import { RoomCommands } from './commands.js';
 import { Directory } from './directory.js';
+import { Membership } from './membership.js';
 import { MessageStore } from './messages.js';
 import type { Portals } from './portals.js';
 
@@ -16,11 +19,13 @@ export class RoomEventsHandler implements RoomEventHandler {
   private readonly directory: Directory;
   private readonly messages: MessageStore;
   private readonly commands: RoomCommands;
+  private readonly membership: Membership;
 
   constructor(
     private readonly ctx: RoutingContext,
     portals: Portals,
   ) {
+    this.membership = new Membership(ctx);
     this.directory = new Directory(ctx);
     this.messages = new MessageStore(ctx);
     this.commands = new RoomCommands(ctx, this.directory, portals);
@@ -39,16 +44,18 @@ export class RoomEventsHandler implements RoomEventHandler {
     if (event.type !== 'm.room.message') return;
 
     const conversation = await this.ctx.models.Conversation.findOne({ matrixRoomId: event.roomId });
-    const triageTeam = conversation ? null : await this.ctx.models.Team.findOne({ triageRoomId: event.roomId }, { _id: 1 }).lean();
-    if (!conversation && !triageTeam) return; // not a room of Lien's
+    const team = conversation ? await this.ctx.models.Team.findById(conversation.team) : await this.ctx.models.Team.findOne({ triageRoomId: event.roomId });
+    if (!team) return; // not a room of Lien's
+    const triageTeam = conversation ? null : team;
 
     const parsed = parseRoomMessage(event);
     if (parsed.kind === 'notice' || parsed.kind === 'other') return; // bots talking, or nothing to relay
     const text = (parsed.body ?? '').trim();
     if (parsed.kind === 'text' && text.startsWith(this.ctx.commandPrefix)) {
-      await this.commands.run({ event, text: text.slice(this.ctx.commandPrefix.length), conversation });
+      await this.commands.run({ event, text: text.slice(this.ctx.commandPrefix.length), conversation, team });
       return;
     }
+    if (parsed.kind !== 'edit' && !(await this.mayReply(event, team, conversation?._id ?? null))) return;
     if (parsed.kind === 'edit') {
       if (parsed.replacesEventId && (await this.ctx.models.Message.exists({ matrixEventId: parsed.replacesEventId, direction: 'outbound' }))) {
         await this.notice(event, 'room.editNotPossible');
@@ -82,6 +89,20 @@ export class RoomEventsHandler implements RoomEventHandler {
   }
 
   /**
+   * Only the team's active workers (and its managers and admins) write to the people it follows
+   * (domain/permissions.ts): anyone else's text gets a notice saying why, is audited, and goes nowhere.
+   */
+  private async mayReply(event: RoomEvent, team: TeamDocument, conversation: TeamDocument['_id'] | null): Promise<boolean> {
+    const worker = await this.ctx.models.Worker.findOne({ matrixUserId: event.sender }, { team: 1, role: 1, active: 1, displayName: 1 }).lean();
+    const standing = standingOf(worker, team._id);
+    const decision = decide(standing, 'reply');
+    if (decision.allowed) return true;
+    await this.ctx.audit.append({ actor: { kind: 'worker', id: worker ? String(worker._id) : null }, action: 'sms.reply_refused', subject: { kind: 'event', id: event.eventId }, conversation, details: { standing } });
+    await this.notice(event, `access.reply.${decision.reason}`, { sender: worker?.displayName ?? event.sender, team: team.name });
+    return false;
+  }
+
+  /**
    * A worker's encrypted message Lien could not decrypt, even after waiting for its keys: nothing goes
    * out by SMS, and the room is told so that the worker sends it again.
    */
@@ -100,6 +121,8 @@ export class RoomEventsHandler implements RoomEventHandler {
    * room keys of before were shared with the members of then, so they are told how to read back.
    */
   private async onMember(event: RoomEvent): Promise<void> {
+    // Anyone arriving who may not be in the team's rooms (invited by someone else, or joining) is removed at once.
+    if (event.stateKey && typeof event.content.membership === 'string' && (await this.membership.onMemberEvent(event.roomId, event.stateKey, event.content.membership))) return;
     if (event.content.membership !== 'join' || event.stateKey !== event.sender) return;
     const prev = event.unsigned?.prev_content as { membership?: string } | undefined;
     if (prev?.membership === 'join') return; // a profile change, not an arrival

@@ -10,6 +10,8 @@ import type { RoomPacer } from './room-pacer.js';
 export interface EventEncryptor {
   isEncrypted(roomId: string): Promise<boolean>;
   encrypt(roomId: string, type: string, content: Record<string, unknown>): Promise<{ type: string; content: Record<string, unknown> }>;
+  /** The room's members changed by this client's own hand (invite, kick): the next event is encrypted for the new list. */
+  forgetMembers?(roomId: string): void;
 }
 
 export class MatrixError extends Error {
@@ -190,6 +192,7 @@ export class MatrixClient {
 
   async invite(roomId: string, userId: string, reason?: string): Promise<void> {
     await this.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/invite`, { body: { user_id: userId, ...(reason ? { reason } : {}) } });
+    this.encryptor?.forgetMembers?.(roomId);
   }
 
   /** Joins by room id or alias (`via`: servers to join through); returns the room id. */
@@ -204,6 +207,28 @@ export class MatrixClient {
 
   async leave(roomId: string, reason?: string): Promise<void> {
     await this.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, { body: reason ? { reason } : {} });
+  }
+
+  /** Removes a member (joined or invited) from a room; needs the power level to kick. */
+  async kick(roomId: string, userId: string, reason?: string): Promise<void> {
+    await this.pacer?.take(roomId);
+    await this.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { body: { user_id: userId, ...(reason ? { reason } : {}) } });
+    this.encryptor?.forgetMembers?.(roomId);
+  }
+
+  /** The room's members that have not left, by user id: `join`, `invite`, `ban`, `knock`. */
+  async members(roomId: string): Promise<Map<string, string>> {
+    const res = await this.request<{ chunk?: Array<{ state_key?: string; content?: { membership?: string } }> }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/members`, {
+      query: { not_membership: 'leave' },
+    });
+    const out = new Map<string, string>();
+    for (const e of res.chunk ?? []) if (e.state_key && e.content?.membership) out.set(e.state_key, e.content.membership);
+    return out;
+  }
+
+  /** The room's whole current state, as full events (with their event ids). */
+  roomState(roomId: string): Promise<ClientEvent[]> {
+    return this.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
   }
 
   /**

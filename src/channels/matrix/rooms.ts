@@ -2,9 +2,11 @@
  * The rooms Lien sets up on the homeserver: a space per team or service, and in it a private "portal"
  * room per accompanied person, where the workers following that person read and answer their SMS.
  *
- * Only the bot holds power level 100 (room name, power levels, encryption and every other state event
- * need it), so that the bridge's view of a room cannot be changed under it; the workers get 50: they
- * can talk, react, invite colleagues and redact their own messages.
+ * Only the bot holds power level 100 (room name, power levels, encryption, invitations, kicks and every
+ * other state event need it), so that the bridge's view of a room cannot be changed under it: only Lien
+ * invites, and only the team's active workers (routing/membership.ts). The workers get 50: they can
+ * talk, react and redact their own messages. Rooms do not federate unless the team allows it
+ * (`m.federate`, fixed at creation).
  */
 import { MatrixError, type CreateRoomBody, type MatrixClient } from './client.js';
 
@@ -23,6 +25,13 @@ export interface PortalRoomOptions {
   encrypted: boolean;
   /** Who may read the room's history: 'shared' lets a worker added later read what came before. */
   historyVisibility?: HistoryVisibility;
+  /** Let accounts of other homeservers in (`m.federate`, which cannot change after creation); false unless given. */
+  federate?: boolean;
+  /**
+   * How long the homeserver may keep the room's events, in ms (`m.room.retention` max_lifetime): a
+   * homeserver with retention enabled purges them after that, as Lien erases its own copy.
+   */
+  retentionMs?: number;
 }
 
 /** The room was created but setting it up afterwards failed; `roomId` says which room, so as not to create another. */
@@ -68,13 +77,13 @@ export class RoomProvisioner {
     this.serverName = botUserId.slice(colon + 1);
   }
 
-  /** A private space (invite only); `invite` get power level 50 in it (they can invite, not file rooms). */
-  async createSpace(opts: { name: string; topic?: string; invite?: string[] }): Promise<string> {
+  /** A private space (invite only); `invite` get power level 50 in it (they can read it, not file rooms nor invite). */
+  async createSpace(opts: { name: string; topic?: string; invite?: string[]; federate?: boolean }): Promise<string> {
     return this.createPrivateRoom({
       name: opts.name,
       topic: opts.topic,
       invite: opts.invite ?? [],
-      extra: { creation_content: { type: 'm.space' } },
+      extra: { creation_content: { type: 'm.space', 'm.federate': opts.federate ?? false } },
       initialState: [],
       eventsDefault: BOT_POWER_LEVEL,
     });
@@ -112,8 +121,16 @@ export class RoomProvisioner {
       { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: opts.historyVisibility ?? 'shared' } },
     ];
     if (opts.encrypted) initialState.push({ type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } });
+    if (opts.retentionMs) initialState.push({ type: 'm.room.retention', state_key: '', content: { max_lifetime: opts.retentionMs } });
     if (opts.spaceId) initialState.push({ type: 'm.space.parent', state_key: opts.spaceId, content: { via: [this.serverName], canonical: true } });
-    const roomId = await this.createPrivateRoom({ name: opts.name, topic: opts.topic, invite: opts.invite, initialState, eventsDefault: 0 });
+    const roomId = await this.createPrivateRoom({
+      name: opts.name,
+      topic: opts.topic,
+      invite: opts.invite,
+      initialState,
+      eventsDefault: 0,
+      extra: { creation_content: { 'm.federate': opts.federate ?? false } },
+    });
     if (opts.spaceId) {
       try {
         await this.addToSpace(opts.spaceId, roomId);
@@ -150,6 +167,46 @@ export class RoomProvisioner {
     await this.client.sendStateEvent(roomId, 'm.room.power_levels', '', { ...current, users });
   }
 
+  /**
+   * How a room's power levels differ from Lien's rule (inviting, kicking, banning, redacting others and
+   * state events for the bot alone; nobody but the bot above WORKER_POWER_LEVEL), one line per difference.
+   */
+  async powerLevelDrift(roomId: string): Promise<string[]> {
+    const current = await this.client.getStateEvent<Record<string, unknown>>(roomId, 'm.room.power_levels');
+    const drift: string[] = [];
+    for (const key of ['invite', 'kick', 'ban', 'redact', 'state_default'] as const) {
+      const value = typeof current[key] === 'number' ? current[key] : key === 'invite' ? 0 : 50; // the spec's defaults
+      if (value !== BOT_POWER_LEVEL) drift.push(`${key} is ${String(value)}, not ${BOT_POWER_LEVEL}`);
+    }
+    for (const [user, level] of Object.entries((current.users as Record<string, number> | undefined) ?? {})) {
+      if (user !== this.botUserId && level > WORKER_POWER_LEVEL) drift.push(`${user} has power level ${level}`);
+    }
+    return drift;
+  }
+
+  /** Puts a room's power levels back to Lien's rule (see powerLevelDrift), keeping everything else. */
+  async repairPowerLevels(roomId: string): Promise<void> {
+    const current = await this.client.getStateEvent<Record<string, unknown>>(roomId, 'm.room.power_levels');
+    const users = Object.fromEntries(
+      Object.entries((current.users as Record<string, number> | undefined) ?? {}).map(([u, l]) => [u, u === this.botUserId ? l : Math.min(l, WORKER_POWER_LEVEL)]),
+    );
+    await this.client.sendStateEvent(roomId, 'm.room.power_levels', '', {
+      ...current,
+      users,
+      invite: BOT_POWER_LEVEL,
+      kick: BOT_POWER_LEVEL,
+      ban: BOT_POWER_LEVEL,
+      redact: BOT_POWER_LEVEL,
+      state_default: BOT_POWER_LEVEL,
+    });
+  }
+
+  /** Whether the room lets accounts of other homeservers in (`m.federate` of its creation, true when absent). */
+  async federates(roomId: string): Promise<boolean> {
+    const create = await this.client.getStateEvent<{ 'm.federate'?: boolean }>(roomId, 'm.room.create');
+    return create['m.federate'] !== false;
+  }
+
   async setRoomName(roomId: string, name: string): Promise<void> {
     await this.client.sendStateEvent(roomId, 'm.room.name', '', { name });
   }
@@ -173,7 +230,7 @@ export class RoomProvisioner {
       users_default: 0,
       events_default: opts.eventsDefault,
       state_default: BOT_POWER_LEVEL,
-      invite: WORKER_POWER_LEVEL,
+      invite: BOT_POWER_LEVEL,
       kick: BOT_POWER_LEVEL,
       ban: BOT_POWER_LEVEL,
       // Redacting one's own events needs only the right to send m.room.redaction; `redact` is for others'.

@@ -36,6 +36,8 @@ export const teamSchema = new Schema(
        * team is open and within the person's welcome hours).
        */
       acknowledgeDaily: { type: Boolean, default: true },
+      /** Let accounts of other homeservers into the team's rooms (`m.federate`, fixed when a room is created). */
+      allowFederation: { type: Boolean, default: false },
     },
   },
   { timestamps: true },

@@ -156,6 +156,11 @@ export class RoomCrypto {
     }
   }
 
+  /** Lien itself invited or removed someone: the member list is read again before the next event. */
+  forgetMembers(roomId: string): void {
+    this.members.delete(roomId);
+  }
+
   /** The room's members Lien shares keys with: joined and invited (an invited worker can read on joining). */
   async roomMembers(roomId: string): Promise<string[]> {
     const cached = this.members.get(roomId);
