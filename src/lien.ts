@@ -36,6 +36,7 @@ import { RoomEventsHandler } from './routing/room-events.js';
 import { devPhoneRouter } from './web/dev-phone.js';
 import type { SessionStore, StoredSession } from './channels/matrix/session.js';
 import type { Config } from './config.js';
+import { lockDataDir } from './embedded/data-dir-lock.js';
 import { registerUser, startSynapse, type EmbeddedSynapse } from './embedded/synapse.js';
 import type { Logger } from './logger.js';
 import { Outbox } from './outbox/outbox.js';
@@ -137,6 +138,11 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'error while stopping'));
   };
   try {
+    // The embedded FerretDB and Synapse keep their files in the data directory: one Lien on it at a time.
+    if (!config.mongo.uri || !(config.matrix.homeserverUrl && config.matrix.userId)) {
+      const lock = await lockDataDir(config.dataDir);
+      cleanups.push(() => lock.release());
+    }
     const db = await openDatabase(config, logger, progress);
     cleanups.push(() => db.close());
     // Claims this process holds are known to be its as long as it beats; once it stops (or dies), they are free.

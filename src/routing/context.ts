@@ -21,6 +21,8 @@ export interface RoutingContext {
   botUserId: () => string | undefined;
   commandPrefix: string;
   defaultCountry: string;
+  /** The service's own numbers in E.164 (Twilio's from-number, the dev phone's): never a person's. */
+  serviceNumbers?: readonly string[];
   defaultTeam: string | undefined;
   /** Where Twilio posts delivery statuses (public URL + /twilio/status). */
   statusCallbackUrl: () => string;
@@ -28,6 +30,8 @@ export interface RoutingContext {
   staffLanguage: string;
   /** The clock every decision about time of day is read from (tests fix it). */
   now: () => Date;
+  /** How long portal rooms' events may be kept by the homeserver (m.room.retention), in ms; none when unset. */
+  roomRetentionMs?: number;
   /** Runs a job the scheduler defines, once at `when`, idempotent on `key`; set once the scheduler exists. */
   scheduleOnce?: (job: string, when: Date, data: Record<string, unknown>, key: string) => Promise<void>;
 }

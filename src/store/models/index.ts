@@ -8,6 +8,8 @@ import { dialogStateModel } from './dialog-state.js';
 import { messageModel, type MessageDoc } from './message.js';
 import { openingDigestModel, outOfHoursMessageModel } from './out-of-hours.js';
 import { personModel, type PersonDoc } from './person.js';
+import { retainedCountModel } from './retained-count.js';
+import { roomClosureModel } from './room-closure.js';
 import { settingModel } from './setting.js';
 import { teamModel, type TeamDoc } from './team.js';
 import { workerModel, type WorkerDoc } from './worker.js';
@@ -28,6 +30,8 @@ export function createModels(conn: Connection) {
     DialogState: dialogStateModel(conn),
     OutOfHoursMessage: outOfHoursMessageModel(conn),
     OpeningDigest: openingDigestModel(conn),
+    RetainedCount: retainedCountModel(conn),
+    RoomClosure: roomClosureModel(conn),
   };
 }
 
