@@ -3,10 +3,13 @@ import { ACTOR_KINDS } from '../../domain/types.js';
 
 /**
  * One line of the append-only audit log. `seq` is unique and gapless; `hash` chains each event to the
- * previous one (see audit/audit-log.ts). Never holds a message text or a phone number.
+ * previous one (see audit/audit-log.ts): an HMAC under the audit key for `v: 2`, plain SHA-256 for the
+ * events written before the chain was keyed (no `v`). Never holds a message text or a phone number.
  */
 export const auditEventSchema = new Schema(
   {
+    /** How `hash` is computed: 2 = HMAC-SHA-256 under the audit key; absent = 1, plain SHA-256 (older events). */
+    v: { type: Number, enum: [1, 2] },
     seq: { type: Number, required: true, unique: true },
     at: { type: Date, required: true },
     actor: {

@@ -102,7 +102,7 @@ describe('dialogs: one turn at a time per person', () => {
     const ctx: RoutingContext = {
       models,
       cipher: lien.cipher,
-      audit: new AuditLog(models),
+      audit: new AuditLog(models, Buffer.from(lien.env.LIEN_SECRET_KEY ?? '', 'base64')),
       outbox: new Outbox({ models, logger: testLogger, maxAttempts: 8 }),
       claims: new Claims(models),
       i18n: new Translator(),

@@ -27,7 +27,7 @@ describe('office hours with two processes', () => {
     const ctx: RoutingContext = {
       models: db.models,
       cipher,
-      audit: new AuditLog(db.models),
+      audit: new AuditLog(db.models, randomBytes(32)),
       outbox: { deliverNow: async () => undefined } as unknown as Outbox,
       claims: new Claims(db.models),
       i18n: new Translator(),
