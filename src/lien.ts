@@ -65,6 +65,8 @@ export interface Lien {
   db: Database;
   cipher: FieldCipher;
   audit: AuditLog;
+  /** Where the audit chain's head is anchored, on the homeserver. */
+  auditRoom: AuditRoom;
   outbox: Outbox;
   scheduler: Scheduler;
   matrix: MatrixConnection;
@@ -343,6 +345,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
       db,
       cipher,
       audit,
+      auditRoom,
       outbox,
       scheduler,
       matrix,
