@@ -5,13 +5,16 @@
  *
  * OUI: the appointment is confirmed, the room is told, the person thanked. NON: it is cancelled, the
  * referent is told at once (mentioned, so their client notifies them), and the person is asked whether
- * they want another date. Anything that is not a clear yes or no goes to the room as the person's
- * message (recognizeYesNo decides), and the reminder stays pending.
+ * they want another date. ANNULER / CANCEL (and "cancel" in each language) answer NON: in answer to a
+ * question about an appointment, CANCEL cancels it and does not opt out (bot/turn-handler.ts asks first).
+ * Anything that is not a clear yes or no goes to the room as the person's message (recognizeYesNo
+ * decides), and the reminder stays pending.
  */
 import type { TurnContext } from 'botbuilder';
 import { WaterfallDialog } from 'botbuilder-dialogs';
 import { relay, turnOf } from '../src/bot/turn-state.js';
 import { describeAppointment } from '../src/domain/appointments.js';
+import { isCancelWord } from '../src/domain/bot-keywords.js';
 import { recognizeYesNo, type YesNo } from '../src/domain/yes-no.js';
 import type { Vars } from '../src/i18n/translator.js';
 import { answer, ask, audit, DIALOG, notice, say, took, type DialogDeps } from './support.js';
@@ -20,6 +23,11 @@ export interface AppointmentReplyOptions {
   appointmentId: string;
   /** The answer already given (OUI / NON to a pending reminder); without it the dialog asks. */
   answer?: YesNo;
+}
+
+/** The answer to a question about an appointment: yes, no (ANNULER / CANCEL included), or undefined. */
+export function appointmentAnswer(text: string): YesNo | undefined {
+  return recognizeYesNo(text) ?? (isCancelWord(text) ? 'no' : undefined);
 }
 
 /** The placeholders of a sentence about an appointment: weekday, date, time, worker, place. */
@@ -48,7 +56,7 @@ export function appointmentReplyDialog(deps: DialogDeps): WaterfallDialog {
     },
     async (step) => {
       const opts = optionsOf(step.options);
-      const yesNo = opts.answer ?? recognizeYesNo(answer(step));
+      const yesNo = opts.answer ?? appointmentAnswer(answer(step));
       const turn = turnOf(step.context);
       const appointment = yesNo ? await deps.ctx.models.Appointment.findById(opts.appointmentId) : null;
       if (!yesNo || !appointment || !['scheduled', 'confirmed'].includes(appointment.status)) {
@@ -74,7 +82,8 @@ export function appointmentReplyDialog(deps: DialogDeps): WaterfallDialog {
       return ask(deps, step, 'appointmentCancelled');
     },
     async (step) => {
-      const yesNo = recognizeYesNo(answer(step));
+      // "Another date?" — CANCEL here means no more than no.
+      const yesNo = appointmentAnswer(answer(step));
       if (!yesNo) {
         relay(step.context);
         return step.endDialog();

@@ -7,17 +7,16 @@
  * 2. A menu, language or call-back keyword starts its dialog, whatever was under way.
  * 3. Otherwise an open prompt reads the message as its answer (prompts expire after 30 minutes: later,
  *    a "1" is just a "1").
- * 4. Otherwise OUI / NON answer a pending appointment reminder.
+ * 4. Otherwise OUI / NON (ANNULER / CANCEL too) answer a pending appointment reminder.
  * 5. Anything else is free text: it goes to the room, and the bot says nothing more.
  */
 import { ConversationState, UserState, type Storage, type TurnContext } from 'botbuilder';
 import { DialogSet, TextPrompt, type DialogState } from 'botbuilder-dialogs';
 import { turnOf, type RoomNotice } from '../src/bot/turn-state.js';
 import { isCallbackRequest, isMenuRequest, languageRequest } from '../src/domain/bot-keywords.js';
-import { recognizeYesNo } from '../src/domain/yes-no.js';
 import type { RoutingContext } from '../src/routing/context.js';
 import type { Directory } from '../src/routing/directory.js';
-import { appointmentReplyDialog, type AppointmentReplyOptions } from './appointment-reply.js';
+import { appointmentAnswer, appointmentReplyDialog, type AppointmentReplyOptions } from './appointment-reply.js';
 import { callbackRequestDialog } from './callback-request.js';
 import { firstContactDialog } from './first-contact.js';
 import { languageDialog } from './language.js';
@@ -97,7 +96,7 @@ export class LienDialogs {
       await dc.continueDialog();
     } else {
       const pending = await this.pendingReminder.get(context, null);
-      const answer = pending && turn.now.getTime() < Date.parse(pending.until) ? recognizeYesNo(turn.text) : undefined;
+      const answer = pending && turn.now.getTime() < Date.parse(pending.until) ? appointmentAnswer(turn.text) : undefined;
       if (pending && answer) {
         took(context, DIALOG.appointmentReply);
         await dc.beginDialog(DIALOG.appointmentReply, { appointmentId: pending.appointmentId, answer } satisfies AppointmentReplyOptions);
@@ -105,6 +104,22 @@ export class LienDialogs {
         await this.pendingReminder.set(context, null);
       }
     }
+  }
+
+  /**
+   * True when a question about an appointment waits for the person's answer: a reminder not yet answered
+   * (before the appointment starts), or the appointment question of the menu, still open. A CANCEL then
+   * answers it rather than opting out (bot/turn-handler.ts).
+   */
+  async awaitsAppointmentAnswer(context: TurnContext): Promise<boolean> {
+    const turn = turnOf(context);
+    const dc = await this.dialogs.createContext(context);
+    const record = await this.record.get(context, {});
+    const fresh = !record.lastTurnAt || turn.now.getTime() - Date.parse(record.lastTurnAt) <= PROMPT_TTL_MS;
+    // An open question (the dialog and its prompt on the stack) comes before a pending reminder, as in onTurn.
+    if (dc.activeDialog && fresh) return dc.stack.some((d) => d.id === DIALOG.appointmentReply);
+    const pending = await this.pendingReminder.get(context, null);
+    return pending != null && turn.now.getTime() < Date.parse(pending.until);
   }
 
   /** The first-contact notice, to a person the bot never informed (before anything else it sends them). */

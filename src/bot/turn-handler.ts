@@ -13,14 +13,18 @@
  * deduplicates) or finds its own record in the state (saved, not settled) and only settles the message.
  * A message whose turn keeps failing is relayed without the bot after a few minutes: the person is
  * never left unheard. STOP / START and anything from a person who said STOP are relayed as they are,
- * and the bot says nothing to them.
+ * and the bot says nothing to them. CANCEL is the one opt-out keyword that is also an answer: to a
+ * question about an appointment still waiting for its answer (a reminder, the menu's question) it cancels
+ * the appointment and the person stays subscribed; otherwise this turn applies it as an opt-out.
  */
 import type { Types } from 'mongoose';
 import type { Activity, TurnContext } from 'botbuilder';
+import { answersReminderFirst } from '../domain/bot-keywords.js';
 import { consentKeyword } from '../domain/keywords.js';
 import type { Language } from '../domain/types.js';
 import type { LienDialogs } from '../../dialogs/index.js';
 import type { Logger } from '../logger.js';
+import { Consent } from '../routing/consent.js';
 import type { RoutingContext } from '../routing/context.js';
 import type { Directory } from '../routing/directory.js';
 import type { MessageStore } from '../routing/messages.js';
@@ -49,9 +53,11 @@ export interface TurnHandlerDeps {
 export class TurnHandler {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly ack: Acknowledgement;
+  private readonly consent: Consent;
 
   constructor(private readonly deps: TurnHandlerDeps) {
     this.ack = new Acknowledgement(deps.ctx);
+    this.consent = new Consent(deps.ctx);
   }
 
   /** Takes a stored, held message; its turn runs now, without keeping Twilio waiting. */
@@ -174,6 +180,16 @@ export class TurnHandler {
   private async decide(context: TurnContext, optedOut: boolean): Promise<void> {
     const turn = turnOf(context);
     const keyword = consentKeyword(turn.text);
+    if (keyword && answersReminderFirst(turn.text)) {
+      // CANCEL, left to this turn by InboundSmsHandler: an answer first, an opt-out otherwise.
+      if (!optedOut && (await this.deps.dialogs.awaitsAppointmentAnswer(context))) {
+        await this.deps.dialogs.onTurn(context);
+        return;
+      }
+      await this.consent.apply(turn.person, turn.conversation._id, keyword, String(context.activity.id));
+      await this.deps.dialogs.forget(context);
+      return;
+    }
     if (keyword) {
       if (keyword.kind === 'opt-out') await this.deps.dialogs.forget(context);
       return; // STOP / START: relayed; their confirmation is InboundSmsHandler's

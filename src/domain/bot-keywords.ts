@@ -4,7 +4,7 @@
  * is the whole message (with a polite word or two at most): a sentence that merely contains "aide" or
  * "rappeler" is free text, and free text always goes to a human.
  */
-import { normaliseKeyword } from './keywords.js';
+import { consentKeyword, normaliseKeyword } from './keywords.js';
 import { LANGUAGES, type Language } from './types.js';
 
 /** Polite words that may come with a keyword without making it a sentence (in Lien's languages too). */
@@ -145,4 +145,33 @@ export function parseChannels(text: string): ContactChannel[] | undefined {
   if (k === '2' || k === 'APPEL' || k === 'APPELS' || k === 'CALL' || k === 'CALLS' || k === 'TELEPHONE' || k === 'PHONE') return ['call'];
   if (k === '3' || k === 'LES DEUX' || k === 'DEUX' || k === 'BOTH' || k === 'SMS ET APPEL' || k === 'SMS AND CALL' || k === 'TOUS LES DEUX') return ['sms', 'call'];
   return undefined;
+}
+
+/**
+ * "Cancel" as people may write it in Lien's languages, to an appointment: ANNULER, CANCEL, CANCELAR,
+ * ANULAR, ANULEAZĂ, СКАСУВАТИ, إلغاء, لغو… (normalised like the message).
+ */
+const CANCEL_WORDS = new Set(
+  [
+    'ANNULER', 'ANNULE', 'ANNULEZ', 'ANNULATION', 'J ANNULE', 'JE ANNULE', 'A ANNULER', 'ANNULER LE RDV', 'ANNULER RDV', 'ANNULER LE RENDEZ VOUS',
+    'CANCEL', 'CANCELLED', 'CANCELED', 'CANCEL IT', 'CANCEL APPOINTMENT', 'CANCEL THE APPOINTMENT',
+    'CANCELAR', 'ANULAR', 'CANCELAR LA CITA', 'ANULAR LA CITA', 'CANCELA', 'CANCELAR A CONSULTA',
+    'ANULEAZA', 'ANULEZ', 'ANULARE', 'ANULAT',
+    'СКАСУВАТИ', 'СКАСУЙТЕ', 'СКАСУВАННЯ', 'ВІДМІНИТИ', 'ОТМЕНА', 'ОТМЕНИТЬ',
+    'الغاء', 'إلغاء', 'الغي', 'ألغي', 'لغو', 'لغو کنید', 'لغو شود',
+  ].map(normaliseKeyword),
+);
+
+/** The person asks to cancel (an appointment): ANNULER, CANCEL and their equivalents, alone. */
+export function isCancelWord(text: string): boolean {
+  return CANCEL_WORDS.has(bare(text));
+}
+
+/**
+ * An opt-out keyword that is also a word for "cancel" (CANCEL): in answer to a reminder (or an appointment
+ * question) still waiting for its answer it cancels the appointment; otherwise it opts out, as carriers
+ * read it. Every other opt-out keyword (STOP, ARRÊT…) opts out whatever is pending.
+ */
+export function answersReminderFirst(text: string): boolean {
+  return consentKeyword(text)?.kind === 'opt-out' && isCancelWord(text);
 }

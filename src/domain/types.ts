@@ -50,9 +50,11 @@ export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
  * claimed by one process, `sent` has a provider id, `delivered` is confirmed by the provider, `failed`
  * is reported to a human. A person's SMS is first `held` while the bot's turn reads it (the outbox does
  * not see it yet), then either `pending` (relayed to the room) or `consumed` (an answer the bot took: a
- * menu choice, OUI to a reminder…, never posted as text).
+ * menu choice, OUI to a reminder…, never posted as text). An SMS the person no longer wants (they said
+ * STOP before it went) is `withheld`: never sent, kept as it was, not sent again after START. Which status
+ * may follow which is written once, in delivery-status.ts.
  */
-export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'failed', 'held', 'consumed'] as const;
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'failed', 'held', 'consumed', 'withheld'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /** Which side a stored message must still reach: the person's phone or the conversation's room. */

@@ -11,6 +11,7 @@ import type { DeliveryTarget } from '../domain/types.js';
 import type { Logger } from '../logger.js';
 import { Claims } from '../store/claims.js';
 import type { Models } from '../store/models/index.js';
+import { moveDeliveries, moveDelivery } from './delivery-status.js';
 
 export type OutboxMessage = InstanceType<Models['Message']>;
 
@@ -41,6 +42,11 @@ export class DeliveryError extends Error {
        * the backoff of a failure.
        */
       deferred?: boolean;
+      /**
+       * The message must not go at all any more (the person said STOP before it went): it is marked
+       * `withheld`, for good, and the workers are told (onWithheld).
+       */
+      withheld?: boolean;
     },
   ) {
     super(message);
@@ -63,12 +69,15 @@ export interface OutboxOptions {
   onDelivered?: (message: OutboxMessage) => Promise<void>;
   /** Told when a message is given up on, so that a human hears of it. */
   onGaveUp?: (message: OutboxMessage) => Promise<void>;
+  /** Told when a message is withheld (its deliverer said it must not go), so that the workers hear of it. */
+  onWithheld?: (message: OutboxMessage) => Promise<void>;
 }
 
 export interface SweepReport {
   delivered: number;
   retried: number;
   failed: number;
+  withheld: number;
 }
 
 const SWEEP_BATCH = 200;
@@ -90,9 +99,25 @@ export class Outbox {
   }
 
   /** Sets what happens after a delivery and after giving up (wired once the handlers exist). */
-  setHooks(hooks: Pick<OutboxOptions, 'onDelivered' | 'onGaveUp'>): void {
+  setHooks(hooks: Pick<OutboxOptions, 'onDelivered' | 'onGaveUp' | 'onWithheld'>): void {
     if (hooks.onDelivered) this.opts.onDelivered = hooks.onDelivered;
     if (hooks.onGaveUp) this.opts.onGaveUp = hooks.onGaveUp;
+    if (hooks.onWithheld) this.opts.onWithheld = hooks.onWithheld;
+  }
+
+  /**
+   * Withholds, for good, every SMS to this person still waiting for its attempt (the person just said
+   * STOP): none of them will be sent, not even after START. One being sent at this moment is stopped by
+   * its deliverer if it is tried again. A STOP's own confirmation is not withheld. Returns how many were.
+   */
+  async withholdFor(person: Types.ObjectId, reason: { code: string | null; reason: string }): Promise<number> {
+    return moveDeliveries(
+      this.opts.models.Message,
+      { person, direction: 'outbound', 'delivery.target': 'sms', confirmsOptOut: { $ne: true } },
+      'withheld',
+      { 'delivery.claimedUntil': null, 'delivery.lastError': { ...reason, at: new Date() } },
+      ['pending'],
+    );
   }
 
   register(target: DeliveryTarget, deliverer: Deliverer): void {
@@ -127,29 +152,40 @@ export class Outbox {
    * insert). A claim older than claimMs whose attempt never finished (the process died) is passed over
    * by claiming the next attempt number. Null when another process holds the message or it is no longer due.
    */
-  private async claim(id: Types.ObjectId, targets: DeliveryTarget[]): Promise<OutboxMessage | null> {
-    const current = await this.opts.models.Message.findOne({ _id: id, ...this.dueFilter(new Date(), targets) });
+  private async claim(id: Types.ObjectId, targets: DeliveryTarget[], takeOver?: number): Promise<OutboxMessage | null> {
+    // Due, or (takeOver) still being sent by a process now known dead, at that attempt number.
+    const filter = () => (takeOver === undefined ? this.dueFilter(new Date(), targets) : { 'delivery.status': 'sending', 'delivery.attempts': takeOver });
+    const current = await this.opts.models.Message.findOne({ _id: id, ...filter() });
     if (!current) return null;
     for (let attempt = current.delivery.attempts + 1; attempt <= current.delivery.attempts + 5; attempt++) {
-      const key = `outbox:${String(id)}:${attempt}`;
+      const key = this.claimKey(id, attempt);
       if (!(await this.claims.acquire(key))) {
-        const at = await this.claims.claimedAt(key);
-        if (at && at.getTime() > Date.now() - this.claimMs) return null;
+        if ((await this.claims.abandoned(key, this.claimMs)) === false) return null;
         continue;
       }
       // Won: read again, since another process may have finished the message meanwhile.
-      const message = await this.opts.models.Message.findOne({ _id: id, ...this.dueFilter(new Date(), targets) });
+      const message = await this.opts.models.Message.findOne({ _id: id, ...filter() });
       if (!message) return null;
       message.delivery.status = 'sending';
       message.delivery.attempts = attempt;
       message.delivery.claimedUntil = new Date(Date.now() + this.claimMs);
-      await this.opts.models.Message.updateOne(
-        { _id: id },
-        { $set: { 'delivery.status': 'sending', 'delivery.attempts': attempt, 'delivery.claimedUntil': message.delivery.claimedUntil } },
-      );
-      return message;
+      const moved = await moveDelivery(this.opts.models.Message, id, 'sending', { 'delivery.attempts': attempt, 'delivery.claimedUntil': message.delivery.claimedUntil }, ['pending', 'sending']);
+      return moved ? message : null;
     }
     return null;
+  }
+
+  private claimKey(id: Types.ObjectId, attempt: number): string {
+    return `outbox:${String(id)}:${attempt}`;
+  }
+
+  /**
+   * A message marked `sending` whose claim is held by a dead process (see store/claims.ts Heartbeat): its
+   * attempt will never finish, so it need not wait until `claimedUntil` to be taken over.
+   */
+  private async abandonedAttempt(candidate: { _id: Types.ObjectId; delivery: { status: string; attempts: number } }): Promise<boolean> {
+    if (candidate.delivery.status !== 'sending' || candidate.delivery.attempts < 1) return false;
+    return (await this.claims.abandoned(this.claimKey(candidate._id, candidate.delivery.attempts), this.claimMs)) === true;
   }
 
   /**
@@ -219,7 +255,7 @@ export class Outbox {
    * keeps all its later messages back, so that nothing overtakes.
    */
   async sweep(now = new Date()): Promise<SweepReport> {
-    const report: SweepReport = { delivered: 0, retried: 0, failed: 0 };
+    const report: SweepReport = { delivered: 0, retried: 0, failed: 0, withheld: 0 };
     const targets = [...this.deliverers.keys()];
     if (targets.length === 0) return report;
     const blocked = new Set<string>();
@@ -236,7 +272,9 @@ export class Outbox {
       if (blocked.has(key)) continue;
       const d = candidate.delivery;
       const due = (d.status === 'pending' && d.nextAttemptAt <= now) || (d.status === 'sending' && d.claimedUntil != null && d.claimedUntil < now);
-      const message = due ? await this.claim(candidate._id, targets) : null;
+      const takeOver = !due && (await this.abandonedAttempt(candidate));
+      const message = due ? await this.claim(candidate._id, targets) : takeOver ? await this.claim(candidate._id, targets, d.attempts) : null;
+      if (takeOver && message) this.opts.logger.warn({ messageId: String(message._id), attempt: d.attempts }, 'taking over a delivery its process left unfinished');
       if (!message) {
         // Not due yet, or held by another process: what comes after it in the conversation must wait.
         blocked.add(key);
@@ -245,7 +283,7 @@ export class Outbox {
         continue;
       }
       const outcome = await this.attempt(message);
-      report[outcome === 'delivered' ? 'delivered' : outcome === 'failed' ? 'failed' : 'retried']++;
+      report[outcome === 'retry' ? 'retried' : outcome]++;
       if (outcome === 'retry') blocked.add(key);
     }
     // A conversation with nothing held back any more no longer makes immediate deliveries wait.
@@ -256,17 +294,11 @@ export class Outbox {
 
   /** Gives a claimed message back for a later attempt (the attempt did not happen, so it does not count). */
   private async release(message: OutboxMessage): Promise<void> {
-    await this.opts.models.Message.updateOne(
-      { _id: message._id },
-      {
-        $set: {
-          'delivery.status': 'pending',
-          'delivery.claimedUntil': null,
-          'delivery.nextAttemptAt': new Date(),
-          'delivery.deferrals': (message.delivery.deferrals ?? 0) + 1,
-        },
-      },
-    );
+    await moveDelivery(this.opts.models.Message, message._id, 'pending', {
+      'delivery.claimedUntil': null,
+      'delivery.nextAttemptAt': new Date(),
+      'delivery.deferrals': (message.delivery.deferrals ?? 0) + 1,
+    });
   }
 
   /**
@@ -286,7 +318,7 @@ export class Outbox {
     }
   }
 
-  private async attempt(message: OutboxMessage): Promise<'delivered' | 'retry' | 'failed'> {
+  private async attempt(message: OutboxMessage): Promise<'delivered' | 'retry' | 'failed' | 'withheld'> {
     const deliverer = this.deliverers.get(message.delivery.target);
     const log = this.opts.logger.child({ messageId: String(message._id), target: message.delivery.target, attempt: message.delivery.attempts });
     if (!deliverer) {
@@ -295,18 +327,11 @@ export class Outbox {
     }
     try {
       const receipt = await this.deliverWaiting(deliverer, message);
-      await this.opts.models.Message.updateOne(
-        { _id: message._id },
-        {
-          $set: {
-            'delivery.status': 'sent',
-            'delivery.claimedUntil': null,
-            'delivery.lastError': null,
-            ...(receipt.twilioSid ? { twilioSid: receipt.twilioSid } : {}),
-            ...(receipt.matrixEventId ? { matrixEventId: receipt.matrixEventId } : {}),
-          },
-        },
-      );
+      const ids = { ...(receipt.twilioSid ? { twilioSid: receipt.twilioSid } : {}), ...(receipt.matrixEventId ? { matrixEventId: receipt.matrixEventId } : {}) };
+      if (!(await moveDelivery(this.opts.models.Message, message._id, 'sent', { 'delivery.claimedUntil': null, 'delivery.lastError': null, ...ids }, ['sending']))) {
+        // Its status moved on meanwhile (a takeover finished it): it went all the same, so its ids are kept.
+        if (Object.keys(ids).length > 0) await this.opts.models.Message.updateOne({ _id: message._id }, { $set: ids });
+      }
       log.info('delivered');
       if (receipt.twilioSid) message.twilioSid = receipt.twilioSid;
       if (receipt.matrixEventId && message.delivery.target === 'matrix') message.matrixEventId = receipt.matrixEventId;
@@ -314,6 +339,14 @@ export class Outbox {
       return 'delivered';
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, { permanent: false });
+      if (e.options.withheld) {
+        const lastError = { code: e.options.code ?? null, reason: e.message, at: new Date() };
+        await moveDelivery(this.opts.models.Message, message._id, 'withheld', { 'delivery.claimedUntil': null, 'delivery.lastError': lastError });
+        log.info({ code: lastError.code, reason: lastError.reason }, 'delivery withheld');
+        const withheld = await this.opts.models.Message.findById(message._id);
+        if (withheld && this.opts.onWithheld) await this.opts.onWithheld(withheld).catch((hookErr: unknown) => log.error({ err: hookErr }, 'could not report a withheld delivery'));
+        return 'withheld';
+      }
       const outage = !e.options.permanent && e.options.outage === true;
       const deferred = !e.options.permanent && e.options.deferred === true;
       const deferrals = (message.delivery.deferrals ?? 0) + (outage || deferred ? 1 : 0);
@@ -322,10 +355,7 @@ export class Outbox {
       const giveUp = e.options.permanent || (!outage && !deferred && counted >= this.opts.maxAttempts);
       const lastError = { code: e.options.code ?? null, reason: e.message, at: new Date() };
       if (giveUp) {
-        await this.opts.models.Message.updateOne(
-          { _id: message._id },
-          { $set: { 'delivery.status': 'failed', 'delivery.claimedUntil': null, 'delivery.lastError': lastError } },
-        );
+        await moveDelivery(this.opts.models.Message, message._id, 'failed', { 'delivery.claimedUntil': null, 'delivery.lastError': lastError });
         log.warn({ code: lastError.code, reason: lastError.reason }, 'delivery given up');
         const failed = await this.opts.models.Message.findById(message._id);
         if (failed && this.opts.onGaveUp) await this.opts.onGaveUp(failed).catch((hookErr: unknown) => log.error({ err: hookErr }, 'could not report a failed delivery'));
@@ -333,18 +363,12 @@ export class Outbox {
       }
       const backoff = outage ? Math.min(retryDelayMs(message.delivery.attempts, this.backoff), OUTAGE_RETRY_MAX_MS) : retryDelayMs(Math.max(counted, 1), this.backoff);
       const delay = deferred ? (e.options.retryAfterMs ?? 1000) : Math.max(e.options.retryAfterMs ?? 0, backoff);
-      await this.opts.models.Message.updateOne(
-        { _id: message._id },
-        {
-          $set: {
-            'delivery.status': 'pending',
-            'delivery.claimedUntil': null,
-            'delivery.nextAttemptAt': new Date(Date.now() + delay),
-            'delivery.lastError': lastError,
-            'delivery.deferrals': deferrals,
-          },
-        },
-      );
+      await moveDelivery(this.opts.models.Message, message._id, 'pending', {
+        'delivery.claimedUntil': null,
+        'delivery.nextAttemptAt': new Date(Date.now() + delay),
+        'delivery.lastError': lastError,
+        'delivery.deferrals': deferrals,
+      });
       log.warn({ code: lastError.code, reason: lastError.reason, retryInMs: delay, outage }, 'delivery will be retried');
       return 'retry';
     }

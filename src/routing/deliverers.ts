@@ -101,8 +101,9 @@ export class PhoneDeliverer implements Deliverer {
   async deliver(message: OutboxMessage): Promise<{ twilioSid: string }> {
     const person = await this.ctx.models.Person.findById(message.person);
     if (!person) throw new DeliveryError('the person of this message no longer exists', { permanent: true, code: 'orphan' });
-    // A worker's message never reaches a person who said STOP, even one queued before they did.
-    if (person.optedOut && message.kind === 'message') throw new DeliveryError('opted_out', { permanent: true, code: '21610' });
+    // Nothing but the confirmation of their STOP reaches a person who said STOP: not a worker's reply, a
+    // reminder, an acknowledgement or any other notice queued before they did. Withheld, not failed.
+    if (person.optedOut && !message.confirmsOptOut) throw new DeliveryError('opted_out', { permanent: true, code: '21610', withheld: true });
     const body = message.bodySealed ? this.ctx.cipher.decrypt(message.bodySealed) : '';
     const { sid } = await this.sender.send({ to: this.directory.phoneOf(person), body, statusCallback: this.ctx.statusCallbackUrl() });
     return { twilioSid: sid };

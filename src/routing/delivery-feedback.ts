@@ -1,13 +1,16 @@
 /**
  * What the workers see of an SMS's journey: a reaction on their message when it is sent and when it is
- * delivered, and a notice in words when it fails (what happened, what to do). Twilio's status callbacks
- * arrive here too.
+ * delivered, a notice in words when it fails (what happened, what to do), and one notice per STOP for
+ * what was withheld. Twilio's status callbacks arrive here too; they move a message's status only
+ * forward (outbox/delivery-status.ts), so a late `failed` never undoes a `delivered`.
  */
 import { reactionContent } from '../channels/matrix/messages.js';
 import { isFailureStatus, smsFailureReason } from '../channels/sms/failure-reasons.js';
 import type { SmsStatusUpdate } from '../channels/sms/types.js';
+import { moveDelivery } from '../outbox/delivery-status.js';
 import type { OutboxMessage } from '../outbox/outbox.js';
-import type { MessageDocument } from '../store/models/index.js';
+import type { Types } from 'mongoose';
+import type { MessageDocument, PersonDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 import type { Directory } from './directory.js';
 import { MessageStore } from './messages.js';
@@ -71,6 +74,30 @@ export class DeliveryFeedback {
     await this.messages.queueNotice(message.conversation, `undeliverable:${String(message._id)}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.undeliverable', { reason }));
   }
 
+  /** The outbox withheld an SMS because the person said STOP before it went. */
+  async onWithheld(message: OutboxMessage): Promise<void> {
+    await this.ctx.audit.append({
+      actor: { kind: 'system' },
+      action: 'sms.withheld',
+      subject: { kind: 'message', id: String(message._id) },
+      conversation: message.conversation,
+      details: { kind: message.kind ?? 'message', reason: 'opted_out' },
+    });
+    if (!message.person || !message.conversation) return;
+    const person = await this.ctx.models.Person.findById(message.person);
+    if (person?.optedOut) await this.reportWithheld(person, message.conversation, person.optedOut.at);
+  }
+
+  /**
+   * Tells the room, once per STOP however many SMS it withheld, that what was waiting for the person will
+   * not go (the notice's key names the STOP: its time).
+   */
+  async reportWithheld(person: PersonDocument, conversation: Types.ObjectId, optedOutAt: Date): Promise<void> {
+    const name = await this.directory.labelOf(person);
+    const keyword = person.optedOut?.keyword ?? 'STOP';
+    await this.messages.queueNotice(conversation, `withheld:${String(person._id)}:${optedOutAt.getTime()}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.withheldOptedOut', { name, keyword }));
+  }
+
   /** Twilio's status callback for an SMS Lien sent. */
   async onStatus(update: SmsStatusUpdate): Promise<void> {
     // The callback can overtake the storing of the SID it refers to: look again briefly before giving up.
@@ -83,18 +110,19 @@ export class DeliveryFeedback {
       this.ctx.logger.warn({ sid: update.messageSid, status: update.status }, 'status callback for an unknown message');
       return;
     }
-    if (update.status === 'delivered' && message.delivery.status !== 'delivered') {
-      await this.ctx.models.Message.updateOne({ _id: message._id }, { $set: { 'delivery.status': 'delivered', 'delivery.deliveredAt': new Date() } });
+    if (update.status === 'delivered') {
+      if (!(await moveDelivery(this.ctx.models.Message, message._id, 'delivered', { 'delivery.deliveredAt': new Date() }))) return;
       await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'sms.delivered', subject: { kind: 'message', id: String(message._id) }, conversation: message.conversation, details: { part: message.delivery.part ?? 0 } });
       await this.react(message, 'delivered');
       return;
     }
-    if (isFailureStatus(update.status) && message.delivery.status !== 'failed') {
+    if (isFailureStatus(update.status)) {
       const reasonKey = smsFailureReason(update.errorCode);
-      await this.ctx.models.Message.updateOne(
-        { _id: message._id },
-        { $set: { 'delivery.status': 'failed', 'delivery.lastError': { code: update.errorCode, reason: reasonKey, at: new Date() } } },
-      );
+      // Only from `sent`: a failure reported after the delivery (or twice) changes nothing.
+      if (!(await moveDelivery(this.ctx.models.Message, message._id, 'failed', { 'delivery.lastError': { code: update.errorCode, reason: reasonKey, at: new Date() } }, ['sent']))) {
+        this.ctx.logger.info({ messageId: String(message._id), status: update.status, current: message.delivery.status }, 'late status callback ignored: statuses only move forward');
+        return;
+      }
       await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'sms.failed', subject: { kind: 'message', id: String(message._id) }, conversation: message.conversation, details: { code: update.errorCode, reason: reasonKey } });
       if (reasonKey === 'opted_out' && message.person) {
         await this.ctx.models.Person.updateOne({ _id: message.person, optedOut: null }, { $set: { optedOut: { at: new Date(), keyword: 'CARRIER' } } });

@@ -6,9 +6,11 @@
  */
 import type { Types } from 'mongoose';
 import type { InboundSms } from '../channels/sms/types.js';
+import { answersReminderFirst } from '../domain/bot-keywords.js';
 import { consentKeyword } from '../domain/keywords.js';
 import { InvalidPhoneNumberError, toE164 } from '../domain/phone.js';
 import type { PersonDocument } from '../store/models/index.js';
+import { Consent } from './consent.js';
 import type { RoutingContext } from './context.js';
 import { Directory } from './directory.js';
 import { MessageStore } from './messages.js';
@@ -27,6 +29,7 @@ export class InboundSmsHandler {
   private readonly directory: Directory;
   private readonly messages: MessageStore;
   private readonly hours: OfficeHours;
+  private readonly consent: Consent;
 
   constructor(
     private readonly ctx: RoutingContext,
@@ -35,6 +38,7 @@ export class InboundSmsHandler {
     this.directory = new Directory(ctx);
     this.messages = new MessageStore(ctx);
     this.hours = new OfficeHours(ctx);
+    this.consent = new Consent(ctx);
   }
 
   /** Resolves once the SMS is stored durably (Lien then acknowledges Twilio); posting follows. */
@@ -80,31 +84,16 @@ export class InboundSmsHandler {
     if (!this.turns) this.messages.deliverSoon(message._id);
 
     const keyword = consentKeyword(sms.body);
-    if (keyword) await this.applyConsentKeyword(person, conversation._id, keyword, String(message._id));
+    // CANCEL answers a reminder waiting for its answer (the bot's turn knows), and opts out otherwise:
+    // with the bot, its turn decides (bot/turn-handler.ts). Every other keyword is honoured here at once.
+    const turnDecides = this.turns !== undefined && keyword !== null && answersReminderFirst(sms.body);
+    if (keyword && !turnDecides) await this.consent.apply(person, conversation._id, keyword, String(message._id));
     if (person.triage) await this.answerUnknownNumber(person, conversation._id, from, String(message._id));
     // Outside office hours: one automatic answer per closed period, no mention in the room, a digest at opening.
-    await this.hours.onInbound(person, conversation, message);
+    // (Not for a CANCEL the turn decides on: it may be an opt-out, after which only its confirmation goes.)
+    await this.hours.onInbound(person, conversation, message, { reply: !turnDecides });
     // The bot's turn: relays the message (or takes it as an answer) and sends the automatic answers.
     this.turns?.accept(message._id);
-  }
-
-  private async applyConsentKeyword(person: PersonDocument, conversationId: PersonDocument['_id'], keyword: { kind: 'opt-out' | 'opt-in'; keyword: string }, messageId: string): Promise<void> {
-    const label = await this.directory.labelOf(person);
-    if (keyword.kind === 'opt-out') {
-      await this.ctx.models.Person.updateOne({ _id: person._id }, { $set: { optedOut: { at: new Date(), keyword: keyword.keyword } } });
-      await this.ctx.audit.append({ actor: { kind: 'person', id: String(person._id) }, action: 'person.opted_out', subject: { kind: 'person', id: String(person._id) }, conversation: conversationId, details: { keyword: keyword.keyword } });
-      await this.messages.queueNotice(conversationId, `optout:${messageId}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.optedOut', { name: label, keyword: keyword.keyword }));
-      // The one confirmation a person gets after STOP, as carriers expect; nothing else follows.
-      await this.messages.queueSms({ keyPrefix: `optout-ack:${messageId}`, conversation: conversationId, person: person._id, body: this.ctx.i18n.t(person.language, 'sms.optedOut'), kind: 'notice' });
-    } else {
-      const wasOut = Boolean(person.optedOut);
-      // START from someone who never said STOP changes nothing: no notice, no confirmation to send.
-      if (!wasOut) return;
-      await this.ctx.models.Person.updateOne({ _id: person._id }, { $set: { optedOut: null } });
-      await this.ctx.audit.append({ actor: { kind: 'person', id: String(person._id) }, action: 'person.opted_in', subject: { kind: 'person', id: String(person._id) }, conversation: conversationId, details: { keyword: keyword.keyword, wasOptedOut: wasOut } });
-      await this.messages.queueNotice(conversationId, `optin:${messageId}`, this.ctx.i18n.t(this.ctx.staffLanguage, 'room.optedIn', { name: label }));
-      await this.messages.queueSms({ keyPrefix: `optin-ack:${messageId}`, conversation: conversationId, person: person._id, body: this.ctx.i18n.t(person.language, 'sms.optedIn'), kind: 'notice' });
-    }
   }
 
   /** A polite automatic answer to a number nobody knows, at most once a day; and a hint for the workers. */

@@ -94,7 +94,7 @@ export class MessageStore {
    * A text for the person's phone, split into as many SMS as it needs (each within 10 segments, never
    * cut mid-word). Returns the parts, in order.
    */
-  async queueSms(m: { keyPrefix: string; conversation: Types.ObjectId; person: Types.ObjectId; body: string; author?: string; matrixEventId?: string; kind?: 'message' | 'notice' }): Promise<StoredMessage[]> {
+  async queueSms(m: { keyPrefix: string; conversation: Types.ObjectId; person: Types.ObjectId; body: string; author?: string; matrixEventId?: string; kind?: 'message' | 'notice'; confirmsOptOut?: boolean }): Promise<StoredMessage[]> {
     const parts = splitForSms(m.body);
     const stored: StoredMessage[] = [];
     const now = Date.now();
@@ -110,6 +110,7 @@ export class MessageStore {
           bodySealed: this.ctx.cipher.encrypt(part),
           author: m.author ?? null,
           matrixEventId: m.matrixEventId ?? null,
+          confirmsOptOut: m.confirmsOptOut ?? false,
           // Parts keep their order in the outbox, which sends a conversation's messages oldest first.
           receivedAt: new Date(now + i),
           delivery: { target: 'sms', part: i },

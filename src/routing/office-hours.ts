@@ -79,15 +79,15 @@ export class OfficeHours {
    * message is remembered for the digest, the digest is scheduled, and the person gets the automatic
    * answer once per closed period. Never throws: the message itself is already on its way to the room.
    */
-  async onInbound(person: PersonDocument, conversation: ConversationDocument, message: MessageDocument): Promise<void> {
+  async onInbound(person: PersonDocument, conversation: ConversationDocument, message: MessageDocument, opts: { reply?: boolean } = {}): Promise<void> {
     try {
-      await this.handleInbound(person, conversation, message);
+      await this.handleInbound(person, conversation, message, opts.reply ?? true);
     } catch (err) {
       this.ctx.logger.error({ messageId: String(message._id), err: { name: (err as Error).name, message: (err as Error).message } }, 'office hours: could not handle a message that arrived');
     }
   }
 
-  private async handleInbound(person: PersonDocument, conversation: ConversationDocument, message: MessageDocument): Promise<void> {
+  private async handleInbound(person: PersonDocument, conversation: ConversationDocument, message: MessageDocument, reply: boolean): Promise<void> {
     const now = this.ctx.now();
     const hours = await this.hoursOf(conversation.team);
     if (isTeamOpen(hours, now)) return;
@@ -111,7 +111,8 @@ export class OfficeHours {
     }
     if (created) await this.ctx.scheduleOnce?.(OPENING_DIGEST_JOB, opensAt, { digest: digestId }, `opening-digest:${digestId}`);
 
-    // One automatic answer per closed period, to a person who has not said STOP.
+    // One automatic answer per closed period, to a person who has not said STOP (nor may be saying it now).
+    if (!reply) return;
     if (!(await this.ctx.claims.acquire(`closed-reply:${String(conversation._id)}:${period}`))) return;
     if ((await this.ctx.models.Person.findById(person._id, { optedOut: 1 }).lean())?.optedOut) return;
     await this.messages.queueSms({

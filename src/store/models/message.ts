@@ -23,6 +23,11 @@ export const messageSchema = new Schema(
     matrixEventId: { type: String, default: null, index: true },
     /** Matrix user id of the worker who wrote it, for replies from a room. */
     author: { type: String, default: null },
+    /**
+     * The confirmation of a STOP for the person's phone: the one SMS that still goes to a person who said
+     * STOP. Every other SMS to them is withheld.
+     */
+    confirmsOptOut: { type: Boolean, default: false },
     /** Matrix user ids a notice is addressed to: the room event mentions them (pill and m.mentions). */
     mentions: { type: [String], default: [] },
     /** Media a carrier delivered with an inbound MMS (fetched and posted in the room). */
