@@ -219,7 +219,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     const inbound = new InboundSmsHandler(ctx, bot.turns);
     // Without a Twilio account, the dev phone signs webhooks with a token of its own, derived from the secret key.
     const webhookAuthToken = config.twilio?.authToken ?? createHmac('sha256', secretKey).update('dev phone').digest('hex');
-    const sender: SmsSender = config.twilio
+    const twilioSender = config.twilio
       ? new TwilioSmsSender({
           accountSid: config.twilio.accountSid,
           authToken: config.twilio.authToken,
@@ -228,7 +228,8 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
           keepAlive: false,
           ...(config.twilio.from ? { from: config.twilio.from } : { messagingServiceSid: config.twilio.messagingServiceSid ?? '' }),
         })
-      : new DevPhoneSender(webhookAuthToken, logger);
+      : undefined;
+    const sender: SmsSender = twilioSender ?? new DevPhoneSender(webhookAuthToken, logger);
     outbox.register('matrix', new RoomDeliverer(ctx, directory, portals, config.twilio ? twilioMediaFetcher(config.twilio.accountSid, config.twilio.authToken, { timeoutMs: config.twilio.timeoutMs, maxBytes: config.twilio.mediaMaxBytes }) : undefined));
     outbox.register('sms', new PhoneDeliverer(ctx, directory, sender));
     outbox.setHooks({ onDelivered: (m) => feedback.onSent(m), onGaveUp: (m) => feedback.onGaveUp(m), onWithheld: (m) => feedback.onWithheld(m) });
@@ -328,6 +329,8 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
           return h.lastSyncAt ? `last sync ${h.lastSyncAt.toISOString()}` : 'starting';
         },
       },
+      // Twilio refusing the credentials (20003): SMS wait (no attempt used up) until they work again.
+      ...(twilioSender ? [{ name: 'twilio', essential: false, check: () => twilioSender.health() }] : []),
     ];
     const routers = [metricsRouter(metrics, { opsToken: config.opsToken }), smsWebhookRouter({ authToken: webhookAuthToken, publicUrl: () => publicUrl, handlers: { onInbound: (sms) => inbound.handle(sms), onStatus: (u) => feedback.onStatus(u) }, logger })];
     routers.push(noticeRouter({ i18n: ctx.i18n, retentionMonths: config.retentionMonths, teamName: async () => (await directory.defaultTeam().catch(() => undefined))?.name }));

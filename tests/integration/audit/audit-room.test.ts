@@ -1,0 +1,177 @@
+/**
+ * The audit chain's head anchored on the real Synapse: the audit room (only Lien and the admins, no
+ * federation, nobody else writes), the anchor at start and the daily one (once across processes), and
+ * `npm run admin -- audit:verify` run as a real process, reading the anchors back from the homeserver:
+ * an untouched chain passes, an unreachable homeserver is said and the chain still checked, events cut
+ * off after an anchor and an edited event are named.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MatrixClient, MatrixError, type ClientEvent } from '../../../src/channels/matrix/client.js';
+import { loadConfig } from '../../../src/config.js';
+import { startLien, type Lien } from '../../../src/lien.js';
+import { ANCHOR_EVENT, AUDIT_ROOM_SETTING } from '../../../src/routing/audit-room.js';
+import { anchorToday } from '../../../src/scheduler/jobs/audit-anchor.js';
+import { Claims } from '../../../src/store/claims.js';
+import { connect } from '../../../src/store/database.js';
+import { createModels, syncIndexes } from '../../../src/store/models/index.js';
+import { Settings } from '../../../src/store/settings.js';
+import { testLienEnv } from '../../support/lien.js';
+import { testLogger } from '../../support/logger.js';
+import { registerUser, uniqueLocalpart } from '../../support/matrix.js';
+import { waitFor } from '../../support/wait.js';
+
+const enc = encodeURIComponent;
+
+/** `npm run admin -- <args>` as a real process with Lien's environment. */
+function runAdmin(env: Record<string, string>, args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+interface Account {
+  userId: string;
+  client: MatrixClient;
+}
+
+async function account(prefix: string): Promise<Account> {
+  const s = await registerUser(inject('synapseUrl'), inject('synapseSharedSecret'), { localpart: uniqueLocalpart(prefix), password: randomBytes(12).toString('hex') });
+  return { userId: s.userId, client: new MatrixClient(inject('synapseUrl'), s.accessToken) };
+}
+
+describe('the audit room and audit:verify', () => {
+  let env: Record<string, string>;
+  let lien: Lien;
+  let admin: Account;
+  let worker: Account;
+  let roomId: string;
+
+  beforeAll(async () => {
+    env = await testLienEnv();
+    admin = await account('admin');
+    worker = await account('worker');
+    // The team and its people exist before Lien starts: the audit room it creates at start invites the admin.
+    const conn = await connect(env.MONGODB_URI ?? '', 10_000);
+    try {
+      const models = createModels(conn);
+      await syncIndexes(models);
+      const team = await models.Team.create({ slug: uniqueLocalpart('equipe').toLowerCase(), name: 'Service social de Bellevue' });
+      await models.Worker.create({ matrixUserId: admin.userId, displayName: 'Nadia Admin', team: team._id, role: 'admin' });
+      await models.Worker.create({ matrixUserId: worker.userId, displayName: 'Sophie Bernard', team: team._id, role: 'worker' });
+    } finally {
+      await conn.close();
+    }
+    lien = await startLien(loadConfig(env), testLogger);
+    await lien.synced();
+  });
+
+  afterAll(async () => {
+    await lien?.stop();
+  });
+
+  const anchorsOnHomeserver = async (client: MatrixClient): Promise<ClientEvent[]> =>
+    (await client.request<ClientEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`)).filter((e) => e.type === ANCHOR_EVENT);
+
+  it('anchors the head at start in a room only Lien and the admins are in, that does not federate and where only Lien writes', async () => {
+    const recorded = await waitFor('the anchor at start', () => lien.db.models.AuditEvent.findOne({ action: 'audit.anchored' }).lean(), 30_000);
+    roomId = (await new Settings(lien.db.models).get<string>(AUDIT_ROOM_SETTING)) ?? '';
+    expect(recorded.details).toMatchObject({ roomId, reason: 'start' });
+    const seq = (recorded.details as { seq: number }).seq;
+    const anchored = await lien.db.models.AuditEvent.findOne({ seq }).lean();
+
+    // The admin was invited, joins, and reads the anchor back: the chain's seq and hash at that point.
+    await waitFor('the admin invited', async () => {
+      try {
+        return (await admin.client.join(roomId)) === roomId;
+      } catch (err) {
+        if (err instanceof MatrixError && err.status === 403) return false;
+        throw err;
+      }
+    }, 15_000, 200);
+    // (The hourly job may have anchored too since: the start's anchor is the one recorded.)
+    const anchor = (await anchorsOnHomeserver(admin.client)).find((e) => e.event_id === (recorded.details as { eventId: string }).eventId);
+    expect(anchor).toMatchObject({ sender: lien.matrix.userId, state_key: String(seq), content: { seq, hash: anchored?.hash } });
+
+    const state = await admin.client.request<ClientEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
+    const of = (type: string) => state.find((e) => e.type === type)?.content;
+    expect(of('m.room.create')).toMatchObject({ 'm.federate': false });
+    expect(of('m.room.join_rules')).toMatchObject({ join_rule: 'invite' });
+    expect(of('m.room.encryption')).toMatchObject({ algorithm: 'm.megolm.v1.aes-sha2' });
+    expect(of('m.room.power_levels')).toMatchObject({ events_default: 100, state_default: 100, invite: 100, users_default: 0 });
+    const members = state.filter((e) => e.type === 'm.room.member' && e.content.membership === 'join').map((e) => e.state_key).sort();
+    expect(members).toEqual([admin.userId, lien.matrix.userId].sort());
+    // The notice saying it in words is there too (encrypted, as the room is).
+    const timeline = await admin.client.request<{ chunk: ClientEvent[] }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages`, { query: { dir: 'b', limit: 50 } });
+    expect(timeline.chunk.some((e) => e.sender === lien.matrix.userId && e.type === 'm.room.encrypted')).toBe(true);
+
+    // The admin reads but cannot write.
+    await expect(admin.client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.text', body: 'hello' }, `t-${randomBytes(4).toString('hex')}`)).rejects.toMatchObject({ status: 403 });
+    await expect(admin.client.sendStateEvent(roomId, ANCHOR_EVENT, '999', { seq: 999, hash: 'f'.repeat(64) })).rejects.toMatchObject({ status: 403 });
+    // An ordinary worker of the same team cannot join, nor read.
+    await expect(worker.client.join(roomId)).rejects.toMatchObject({ status: 403 });
+    await expect(worker.client.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`)).rejects.toMatchObject({ status: 403 });
+    await expect(worker.client.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages`, { query: { dir: 'b' } })).rejects.toMatchObject({ status: 403 });
+  });
+
+  it('anchors once a day across processes', async () => {
+    await lien.audit.append({ actor: { kind: 'system' }, action: 'team.created' });
+    const head = await lien.audit.currentHead();
+    // Two processes run the daily job at the same time: one anchors; the other sees the day is done.
+    const day = new Date(Date.UTC(2031, 4, 6, 12));
+    const runs = await Promise.all([anchorToday(lien.auditRoom, new Claims(lien.db.models), day), anchorToday(lien.auditRoom, new Claims(lien.db.models), day)]);
+    expect(runs.filter(Boolean)).toHaveLength(1);
+    expect(await anchorToday(lien.auditRoom, new Claims(lien.db.models), day)).toBeUndefined();
+    const anchors = await anchorsOnHomeserver(admin.client);
+    expect(anchors.map((e) => e.content.seq)).toContain(head.seq);
+    expect(anchors.find((e) => e.content.seq === head.seq)?.content.hash).toBe(head.hash);
+    expect(await lien.db.models.AuditEvent.countDocuments({ action: 'audit.anchored', 'details.reason': 'daily', 'details.seq': head.seq })).toBe(1);
+  });
+
+  it('audit:verify passes an untouched chain, says when the homeserver is away, and names events cut off after an anchor or edited', async () => {
+    const anchors = await anchorsOnHomeserver(admin.client);
+    const lastAnchored = Math.max(...anchors.map((e) => e.content.seq as number));
+    // Stopped, as an operator checking the log would; the homeserver is still there.
+    await lien.stop();
+
+    const intact = await runAdmin(env, ['audit:verify']);
+    expect(intact.out).toMatch(/audit chain intact: \d+ events/);
+    expect(intact.out).toContain(`anchors on the homeserver: ${anchors.length}, the last at event ${lastAnchored}`);
+    expect(intact.code).toBe(0);
+
+    const away = await runAdmin({ ...env, MATRIX_HOMESERVER_URL: 'http://127.0.0.1:9' }, ['audit:verify']);
+    expect(away.out).toMatch(/audit chain intact: \d+ events/);
+    expect(away.out).toContain('anchors NOT checked: the homeserver at http://127.0.0.1:9 does not answer');
+    expect(away.code).toBe(2);
+
+    // Cut off: the last anchored event and all after it, with the database's own record of the anchors and of the room.
+    const conn = await connect(env.MONGODB_URI ?? '', 10_000);
+    try {
+      const models = createModels(conn);
+      await models.AuditEvent.deleteMany({ seq: { $gte: lastAnchored - 1 } });
+      await models.Setting.deleteOne({ _id: AUDIT_ROOM_SETTING });
+      // The chain in the database alone is still a valid chain: only the homeserver shows it was cut.
+      const cut = await runAdmin(env, ['audit:verify']);
+      expect(cut.out).toContain(`the audit chain is broken at event ${lastAnchored - 1}`);
+      expect(cut.out).toContain(`reached event ${lastAnchored}`);
+      expect(cut.out).toContain(`the database does not name the audit room (${roomId} on the homeserver)`);
+      expect(cut.code).toBe(1);
+
+      // An edit further back is named even with the homeserver away.
+      const second = await models.AuditEvent.findOne({ seq: 2 }).lean();
+      await models.AuditEvent.updateOne({ seq: 2 }, { $set: { details: { ...(second?.details ?? {}), extra: 1 } } });
+      const edited = await runAdmin({ ...env, MATRIX_HOMESERVER_URL: 'http://127.0.0.1:9' }, ['audit:verify']);
+      expect(edited.out).toContain(`the audit chain is broken at event 2 (${second?.action}, ${second?.at.toISOString()}): its content does not match its keyed hash`);
+      expect(edited.out).toContain('anchors NOT checked');
+      expect(edited.code).toBe(1);
+    } finally {
+      await conn.close();
+    }
+  });
+});
