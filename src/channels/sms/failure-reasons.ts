@@ -26,6 +26,18 @@ const REASONS: ReadonlyMap<number, SmsFailureReason> = new Map<number, SmsFailur
   [30019, 'too_long'], // content size exceeds carrier limit
 ]);
 
+/**
+ * Twilio refused the account's credentials (wrong Account SID or Auth Token, a rotated token): no SMS
+ * goes until the credentials are fixed, and then every one can. It says nothing about the message or the
+ * number, so a delivery that meets it waits (like a homeserver outage) instead of failing for good.
+ */
+export const TWILIO_CREDENTIALS_REFUSED = 20003;
+
+/** True for Twilio's authentication error (20003): an account problem that passes once the credentials work. */
+export function isCredentialsRefused(code: string | number | null): boolean {
+  return asCode(code) === TWILIO_CREDENTIALS_REFUSED;
+}
+
 /** Reasons for which sending the same text to the same number again cannot succeed without a human. */
 const PERMANENT_REASONS: ReadonlySet<SmsFailureReason> = new Set<SmsFailureReason>([
   'opted_out', 'invalid_number', 'landline', 'blocked', 'carrier', 'too_long', 'account',
@@ -46,9 +58,11 @@ export function smsFailureReason(code: string | number | null): SmsFailureReason
 
 /**
  * True when a failure with this code will not go away by itself (opted out, landline, invalid number…);
- * false for what may pass (unreachable handset, full queue) and for unknown codes.
+ * false for what may pass (unreachable handset, full queue, refused credentials once fixed) and for
+ * unknown codes.
  */
 export function isPermanentFailureCode(code: string | number | null): boolean {
+  if (isCredentialsRefused(code)) return false;
   return PERMANENT_REASONS.has(smsFailureReason(code));
 }
 

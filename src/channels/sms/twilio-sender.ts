@@ -2,14 +2,16 @@
  * Sends SMS through Twilio's REST API (Messages resource). What can pass (the network, a timeout, Twilio
  * answering 5xx or 429) is a transient DeliveryError, so the outbox tries again, after Retry-After when
  * Twilio gives one; what cannot (a 4xx with a Twilio error code: landline, opted out, invalid number…) is
- * permanent, its code kept so that a human is told why. Twilio's own error messages are never passed on:
- * they may quote the phone number.
+ * permanent, its code kept so that a human is told why. Refused credentials (20003) are neither: the
+ * account, not the message, is what is wrong, so deliveries wait without using up attempts (an outage),
+ * the sender's health says so, and they go out once the credentials work. Twilio's own error messages
+ * are never passed on: they may quote the phone number.
  */
 import twilio from 'twilio';
 // Type-only: the SDK's index does not re-export the RequestClient namespace's option types.
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { DeliveryError } from '../../outbox/outbox.js';
-import { smsFailureReason } from './failure-reasons.js';
+import { isCredentialsRefused, smsFailureReason, TWILIO_CREDENTIALS_REFUSED } from './failure-reasons.js';
 import type { OutboundSms, SmsSender } from './types.js';
 
 interface TwilioSenderBase {
@@ -55,9 +57,20 @@ class RetryAfterAwareClient extends twilio.RequestClient {
   }
 }
 
+/** Twilio refuses the account's credentials: what /healthz shows until a send succeeds again. */
+export class TwilioCredentialsRefusedError extends Error {
+  constructor(readonly since: Date) {
+    super(`Twilio refused the credentials (${TWILIO_CREDENTIALS_REFUSED}) since ${since.toISOString()}: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN; SMS wait and go out once they work`);
+    this.name = 'TwilioCredentialsRefusedError';
+  }
+}
+
 export class TwilioSmsSender implements SmsSender {
   private readonly client: twilio.Twilio;
   private readonly sender: { from: string } | { messagingServiceSid: string };
+  /** Since when Twilio refuses the credentials (set by a 20003, cleared by the next SMS Twilio accepts). */
+  private refusedSince: Date | undefined;
+  private acceptedAt: Date | undefined;
 
   constructor(opts: TwilioSmsSenderOptions) {
     if (opts.messagingServiceSid) this.sender = { messagingServiceSid: opts.messagingServiceSid };
@@ -79,10 +92,23 @@ export class TwilioSmsSender implements SmsSender {
         statusCallback: sms.statusCallback,
         ...this.sender,
       });
+      this.refusedSince = undefined;
+      this.acceptedAt = new Date();
       return { sid: message.sid };
     } catch (err) {
-      throw toDeliveryError(err);
+      const failure = toDeliveryError(err);
+      if (isCredentialsRefused(failure.options.code ?? null)) this.refusedSince ??= new Date();
+      throw failure;
     }
+  }
+
+  /**
+   * The account as the last SMS found it, for /healthz: throws while Twilio refuses the credentials.
+   * (Known from sending: with nothing to send, a wrong token shows at the next SMS.)
+   */
+  async health(): Promise<string> {
+    if (this.refusedSince) throw new TwilioCredentialsRefusedError(this.refusedSince);
+    return this.acceptedAt ? `last SMS accepted at ${this.acceptedAt.toISOString()}` : 'no SMS sent yet';
   }
 }
 
@@ -98,6 +124,10 @@ export function toDeliveryError(err: unknown): DeliveryError {
   }
   const { status, code, retryAfterMs } = http;
   const codeText = code === undefined ? null : String(code);
+  if (isCredentialsRefused(codeText) || (status === 401 && code === undefined)) {
+    // The account, not the message: wait (no attempt used up), retried at least every minute.
+    return new DeliveryError('twilio_credentials_refused', { permanent: false, code: String(TWILIO_CREDENTIALS_REFUSED), outage: true });
+  }
   if (status === 429) {
     return new DeliveryError('twilio_rate_limited', { permanent: false, code: codeText, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
