@@ -125,6 +125,19 @@ describe('TwilioSmsSender', () => {
     expect(err.message).toBe('opted_out');
   });
 
+  it('reads refused credentials (401, 20003) as an account outage: transient, no attempt used up, shown by health() until a send succeeds', async () => {
+    const own = new TwilioSmsSender({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, timeoutMs: 2_000, keepAlive: false });
+    await expect(own.health()).resolves.toBe('no SMS sent yet');
+    nock(API).post(MESSAGES).reply(401, twilioError(401, 20003, 'Authenticate'));
+    const err = await failure(own);
+    expect(err.options).toEqual({ permanent: false, code: '20003', outage: true });
+    expect(err.message).toBe('twilio_credentials_refused');
+    await expect(own.health()).rejects.toThrow(/^Twilio refused the credentials \(20003\) since .*: check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN/);
+    nock(API).post(MESSAGES).reply(201, messageResource('SM20003'));
+    expect(await own.send(outbound)).toEqual({ sid: 'SM20003' });
+    await expect(own.health()).resolves.toMatch(/^last SMS accepted at /);
+  });
+
   it('reads a 429 as transient', async () => {
     nock(API).post(MESSAGES).reply(429, twilioError(429, 20429, 'Too Many Requests'));
     const err = await failure(sender);
