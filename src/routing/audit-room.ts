@@ -50,21 +50,40 @@ export function anchorOf(event: ClientEvent, botUserId: string): Anchor | undefi
 }
 
 /**
- * Every anchor in the audit room, read from the homeserver (the room's current state), oldest seq first.
- * Throws AuditRoomError when the room is not Lien's audit room, HomeserverUnreachableError when the
- * homeserver does not answer.
+ * Every anchor in the audit room, read from the homeserver, oldest seq first: the room's whole history
+ * of anchor events (not only its current state, which a later state event with the same seq would
+ * replace). An anchor replaced by another hash for the same seq, or redacted, is an AuditRoomError, as
+ * is a room that is not Lien's audit room; HomeserverUnreachableError when the homeserver does not answer.
  */
 export async function readAnchors(client: MatrixClient, roomId: string, botUserId: string): Promise<Anchor[]> {
   let state: ClientEvent[];
+  const history: ClientEvent[] = [];
   try {
     state = await client.request<ClientEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`, { timeoutMs: 30_000 });
+    const filter = JSON.stringify({ types: [ANCHOR_EVENT], senders: [botUserId] });
+    let from: string | undefined;
+    for (let page = 0; page < 10_000; page++) {
+      const res = await client.request<{ chunk?: ClientEvent[]; end?: string }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages`, { query: { dir: 'b', limit: 500, filter, from } });
+      history.push(...(res.chunk ?? []));
+      if (!res.end || !res.chunk?.length) break;
+      from = res.end;
+    }
   } catch (err) {
     if (err instanceof MatrixError && (err.status === 403 || err.status === 404)) throw new AuditRoomError(`Lien cannot read the audit room ${roomId} (${err.errcode ?? err.status})`);
     throw err;
   }
   const marker = state.find((e) => e.type === AUDIT_ROOM_MARKER && e.state_key === '');
   if (!marker || marker.sender !== botUserId) throw new AuditRoomError(`${roomId} is not Lien's audit room (no ${AUDIT_ROOM_MARKER} from ${botUserId})`);
-  return state.flatMap((e) => anchorOf(e, botUserId) ?? []).sort((a, b) => a.seq - b.seq);
+  const bySeq = new Map<number, Anchor>();
+  for (const e of [...history, ...state]) {
+    if (e.type !== ANCHOR_EVENT || e.sender !== botUserId) continue;
+    const anchor = anchorOf(e, botUserId);
+    if (!anchor) throw new AuditRoomError(`the anchor event ${e.event_id} in the audit room was redacted or is malformed`);
+    const seen = bySeq.get(anchor.seq);
+    if (seen && seen.hash !== anchor.hash) throw new AuditRoomError(`the anchor of event ${anchor.seq} in the audit room was replaced by another hash (${seen.eventId}, ${anchor.eventId})`);
+    if (!seen || anchor.at < seen.at) bySeq.set(anchor.seq, anchor);
+  }
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
 /** One anchor event by its id, as the homeserver has it; undefined when the homeserver does not know it. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MatrixClient, MatrixError, type ClientEvent } from '../../../src/channels/matrix/client.js';
 import { loadConfig } from '../../../src/config.js';
 import { startLien, type Lien } from '../../../src/lien.js';
-import { ANCHOR_EVENT, AUDIT_ROOM_SETTING } from '../../../src/routing/audit-room.js';
+import { ANCHOR_EVENT, AUDIT_ROOM_SETTING, readAnchors } from '../../../src/routing/audit-room.js';
 import { anchorToday } from '../../../src/scheduler/jobs/audit-anchor.js';
 import { Claims } from '../../../src/store/claims.js';
 import { connect } from '../../../src/store/database.js';
@@ -52,6 +52,8 @@ describe('the audit room and audit:verify', () => {
   let admin: Account;
   let worker: Account;
   let roomId: string;
+  let botUserId: string;
+  let lienToken: string;
 
   beforeAll(async () => {
     env = await testLienEnv();
@@ -70,6 +72,9 @@ describe('the audit room and audit:verify', () => {
     }
     lien = await startLien(loadConfig(env), testLogger);
     await lien.synced();
+    botUserId = lien.matrix.userId ?? '';
+    const session = await new Settings(lien.db.models).get<{ accessTokenSealed: string }>('matrix.session');
+    lienToken = lien.cipher.decrypt(session?.accessTokenSealed ?? '');
   });
 
   afterAll(async () => {
@@ -173,5 +178,17 @@ describe('the audit room and audit:verify', () => {
     } finally {
       await conn.close();
     }
+  });
+
+  it("reads the room's whole history of anchors: one replaced or redacted with Lien's own account is reported", async () => {
+    // Someone with the database and the secret key can unseal Lien's token and write as Lien: not unseen.
+    const asLien = new MatrixClient(inject('synapseUrl'), lienToken);
+    const before = await readAnchors(asLien, roomId, botUserId);
+    const first = before[0];
+    expect(first?.seq).toBeGreaterThan(0);
+    await asLien.sendStateEvent(roomId, ANCHOR_EVENT, String(first?.seq), { seq: first?.seq, hash: 'e'.repeat(64), at: new Date().toISOString() });
+    await expect(readAnchors(asLien, roomId, botUserId)).rejects.toThrow(`the anchor of event ${first?.seq} in the audit room was replaced by another hash`);
+    await asLien.redact(roomId, first?.eventId ?? '', `t-${randomBytes(4).toString('hex')}`);
+    await expect(readAnchors(asLien, roomId, botUserId)).rejects.toThrow(`the anchor event ${first?.eventId} in the audit room was redacted`);
   });
 });
