@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
@@ -21,9 +21,17 @@ export interface StartOptions {
   logFile: string;
 }
 
+/**
+ * Where Linux's `setpriv` is (util-linux): it starts a command that receives a signal when its parent
+ * dies (PR_SET_PDEATHSIG, kept across exec), so that an embedded service does not outlive a Lien killed
+ * on the spot. Elsewhere, the next start stops the orphan (see orphans.ts).
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => process.platform === 'linux' && existsSync(p));
+
 export function startProcess(opts: StartOptions): ManagedProcess {
   const log = createWriteStream(opts.logFile, { flags: 'a' });
-  const child: ChildProcess = spawn(opts.command, opts.args, {
+  const [command, args] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'TERM', '--', opts.command, ...opts.args]] : [opts.command, opts.args];
+  const child: ChildProcess = spawn(command, args, {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

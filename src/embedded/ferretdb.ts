@@ -6,6 +6,7 @@ import { chmod, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startProcess, run, ToolMissingError, type ManagedProcess } from './child-process.js';
 import { exists, installOnce } from './install-lock.js';
+import { forgetPid, recordPid, stopOrphan } from './orphans.js';
 import { freePort, waitForPort } from './ports.js';
 
 export const FERRETDB_VERSION = 'v1.24.2';
@@ -74,31 +75,40 @@ export interface EmbeddedFerretDb {
 /** Starts FerretDB with its data in `dataDir` (created if needed) on a free loopback port. */
 export async function startFerretDb(opts: { toolsDir: string; dataDir: string; progress: (line: string) => void; database?: string }): Promise<EmbeddedFerretDb> {
   const binary = await ensureFerretDb(opts.toolsDir, opts.progress);
-  await mkdir(opts.dataDir, { recursive: true });
+  const dataDir = path.resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  // One FerretDB on these files: one a killed Lien left running is stopped first.
+  const orphan = await stopOrphan(dataDir);
+  if (orphan) opts.progress(`Stopped a FerretDB (pid ${orphan}) that a previous run left on ${dataDir}.`);
   const port = await freePort();
   const proc = startProcess({
     command: binary,
     args: [
       '--handler=sqlite',
-      `--sqlite-url=file:${opts.dataDir}/`,
-      `--state-dir=${opts.dataDir}`,
+      `--sqlite-url=file:${dataDir}/`,
+      `--state-dir=${dataDir}`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--telemetry=disable',
       '--log-level=warn',
     ],
-    logFile: path.join(opts.dataDir, 'ferretdb.log'),
+    logFile: path.join(dataDir, 'ferretdb.log'),
   });
+  await recordPid(dataDir, proc.pid);
   try {
     await waitForPort('127.0.0.1', port, 30_000, () => proc.alive());
   } catch (err) {
     await proc.stop();
-    throw new FerretDbInstallError(`FerretDB did not start (see ${path.join(opts.dataDir, 'ferretdb.log')}): ${(err as Error).message}`);
+    await forgetPid(dataDir);
+    throw new FerretDbInstallError(`FerretDB did not start (see ${path.join(dataDir, 'ferretdb.log')}): ${(err as Error).message}`);
   }
   return {
     uri: `mongodb://127.0.0.1:${port}/${opts.database ?? 'lien'}`,
     port,
     process: proc,
-    stop: () => proc.stop(),
+    stop: async () => {
+      await proc.stop();
+      await forgetPid(dataDir);
+    },
   };
 }

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile, lstat } from 'node:fs/
 import path from 'node:path';
 import { MatrixClient, MatrixError } from '../channels/matrix/client.js';
 import { startProcess, run, ToolMissingError, type ManagedProcess } from './child-process.js';
+import { forgetPid, recordPid, stopOrphan } from './orphans.js';
 import { exists, installOnce } from './install-lock.js';
 import { freePort } from './ports.js';
 
@@ -361,6 +362,9 @@ export async function startSynapse(opts: {
   const python = await ensureSynapse(opts.toolsDir, opts.progress);
   const dataDir = path.resolve(opts.dataDir);
   await mkdir(path.join(dataDir, 'media_store'), { recursive: true });
+  // One Synapse on these files: one a killed Lien left running is stopped first.
+  const orphan = await stopOrphan(dataDir, 15_000);
+  if (orphan) opts.progress(`Stopped a Synapse (pid ${orphan}) that a previous run left on ${dataDir}.`);
   const state = await loadOrCreateState(dataDir, opts.serverName);
   const port = opts.port ?? (await freePort());
   const configFile = path.join(dataDir, 'homeserver.yaml');
@@ -387,11 +391,13 @@ export async function startSynapse(opts: {
     cwd: dataDir,
     logFile: consoleLog,
   });
+  await recordPid(dataDir, proc.pid);
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await waitForClientApi(baseUrl, START_TIMEOUT_MS, () => proc.alive());
   } catch (err) {
     await proc.stop();
+    await forgetPid(dataDir);
     throw new SynapseStartError(`Synapse did not start (see ${consoleLog} and ${homeserverLog}): ${(err as Error).message}`, { cause: err });
   }
   return {
@@ -400,7 +406,10 @@ export async function startSynapse(opts: {
     sharedSecret: state.registrationSharedSecret,
     port,
     process: proc,
-    stop: () => proc.stop(15_000),
+    stop: async () => {
+      await proc.stop(15_000);
+      await forgetPid(dataDir);
+    },
   };
 }
 

@@ -14,11 +14,13 @@ import type { Logger } from '../logger.js';
 import type { Claims } from '../store/claims.js';
 
 export const JOBS_COLLECTION = 'agendaJobs';
+/** How often jobs locked by a dead process are looked for. */
+const DEAD_LOCK_CHECK_MS = 5_000;
 
 export interface SchedulerOptions {
   db: Db;
   claims: Claims;
-  /** Identifies this process in the jobs it locks. */
+  /** Identifies this process in the jobs it locks: its claims' PROCESS_ID, so that its death is seen. */
   name: string;
   processEveryMs: number;
   logger: Logger;
@@ -73,12 +75,39 @@ export class Scheduler {
     await this.agenda.every(everyMs, name);
   }
 
-  start(): Promise<void> {
-    return this.agenda.start();
+  private deadLocks: NodeJS.Timeout | undefined;
+
+  async start(): Promise<void> {
+    await this.releaseDeadLocks();
+    await this.agenda.start();
+    this.deadLocks = setInterval(() => {
+      this.releaseDeadLocks().catch((err: unknown) => this.opts.logger.warn({ err: { message: (err as Error).message } }, 'could not look for jobs locked by a dead process'));
+    }, DEAD_LOCK_CHECK_MS);
+    this.deadLocks.unref();
+  }
+
+  /**
+   * Agenda keeps a job locked for its lock lifetime (10 minutes) after the process running it died: a
+   * job locked by a process known dead (store/claims.ts Heartbeat; the scheduler's name is its process
+   * id) is unlocked at once, so that a crash does not stop the sweeps for minutes.
+   */
+  async releaseDeadLocks(): Promise<number> {
+    const jobs = this.opts.db.collection(JOBS_COLLECTION);
+    const locked = await jobs.find({ lockedAt: { $ne: null } }, { projection: { _id: 1, name: 1, lastModifiedBy: 1 } }).toArray();
+    let released = 0;
+    for (const job of locked) {
+      const by = typeof job.lastModifiedBy === 'string' ? job.lastModifiedBy : undefined;
+      if (!by || by === this.opts.name || (await this.opts.claims.holder(by)) !== 'dead') continue;
+      await jobs.updateOne({ _id: job._id, lastModifiedBy: by, lockedAt: { $ne: null } }, { $unset: { lockedAt: true } });
+      this.opts.logger.warn({ job: job.name as string }, 'job unlocked: the process that ran it is gone');
+      released++;
+    }
+    return released;
   }
 
   /** Lets running jobs finish (up to timeoutMs), then stops polling. */
   async stop(timeoutMs: number): Promise<{ timedOut: boolean; running: number }> {
+    if (this.deadLocks) clearInterval(this.deadLocks);
     const drained = await this.agenda.drain(timeoutMs);
     await this.agenda.stop();
     return { timedOut: drained.timedOut, running: drained.running };
