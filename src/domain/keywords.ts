@@ -1,10 +1,14 @@
 /**
- * Opt-out and opt-in keywords, as carriers and Twilio know them plus their French forms. Only a message
+ * Opt-out and opt-in keywords, as carriers and Twilio know them plus their French forms: the one list,
+ * which README ("How a conversation flows") gives word for word (a test compares them). Only a message
  * that is the keyword alone counts ("Stop !" does, "stop appeler moi" does not), so ordinary words in a
- * sentence never silence a person by mistake.
+ * sentence never silence a person by mistake. CANCEL is also an answer to an appointment question
+ * (domain/bot-keywords.ts answersReminderFirst).
  */
-const OPT_OUT = new Set(['STOP', 'STOPALL', 'ARRET', 'ARRETER', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'STOP SMS', 'DESABONNER']);
-const OPT_IN = new Set(['START', 'UNSTOP', 'DEMARRER']);
+export const OPT_OUT_KEYWORDS = ['STOP', 'STOPALL', 'ARRET', 'ARRETER', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'STOP SMS', 'DESABONNER'] as const;
+export const OPT_IN_KEYWORDS = ['START', 'UNSTOP', 'DEMARRER'] as const;
+const OPT_OUT: ReadonlySet<string> = new Set(OPT_OUT_KEYWORDS);
+const OPT_IN: ReadonlySet<string> = new Set(OPT_IN_KEYWORDS);
 
 /** Upper case, accents removed, punctuation and extra spaces dropped. */
 export function normaliseKeyword(text: string): string {
