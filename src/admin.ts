@@ -5,6 +5,9 @@
  *   npm run admin -- person:add <team-slug> <phone> <@referent:server> "<name>" [--language fr|fr-falc|en|es|pt|ro|uk|ar|prs]
  *   npm run admin -- team:hours <slug> "lun-ven 09:00-12:30 13:30-17:00; sam 10:00-12:00" [--holidays france|alsace-moselle|reunion|mayotte|guadeloupe|martinique|guyane|saint-martin|saint-barthelemy|saint-pierre-et-miquelon|none]
  *   npm run admin -- team:closure <slug> <from YYYY-MM-DD[THH:MM]> <until YYYY-MM-DD[THH:MM]> ["reason"]   (team's local time; a date alone as <until> closes that whole day)
+ *   npm run admin -- worker:deactivate <@user:server>
+ *   npm run admin -- worker:move <@user:server> <team-slug>
+ *   npm run admin -- rooms:check [--fix]
  *   npm run admin -- audit:verify   (the keyed chain, and its anchors read back from the homeserver; exit 1 when broken, 2 when the anchors could not be checked)
  * It uses the same configuration as Lien (MONGODB_URI…). On the embedded default, stop Lien first.
  */
@@ -15,6 +18,12 @@ import { MatrixClient } from './channels/matrix/client.js';
 import { startSynapse } from './embedded/synapse.js';
 import { verifyAuditTrail, type HomeserverAccess } from './routing/audit-verify.js';
 import { Settings } from './store/settings.js';
+import { Claims } from './store/claims.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { MEMBERSHIP_CHECK_JOB } from './routing/membership.js';
+import { formatRoomFindings, RoomsCheck } from './routing/rooms-check.js';
+import type { Database } from './store/database.js';
+import type { Logger } from './logger.js';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.js';
 import { HOLIDAY_CALENDARS, type HolidayCalendar } from './domain/holidays.js';
 import { zonedInstant } from './domain/office-hours.js';
@@ -53,6 +62,17 @@ async function homeserverForAudit(config: Config, settings: Settings, cipher: Fi
   } catch (err) {
     return { access: { unavailable: `the embedded homeserver could not start: ${(err as Error).message}` }, stop: async () => undefined };
   }
+}
+
+/**
+ * Has the running Lien check a team's room members now (or every team's): the CLI has no device of its
+ * own to post the removal notices with, so it schedules the job Lien runs (once across processes).
+ */
+async function requestMembershipCheck(db: Database, logger: Logger, teamId?: string): Promise<void> {
+  const mongo = db.conn.db;
+  if (!mongo) throw new Error('database handle missing after connect');
+  const scheduler = new Scheduler({ db: mongo, claims: new Claims(db.models), name: 'admin-cli', processEveryMs: 60_000, logger });
+  await scheduler.once(MEMBERSHIP_CHECK_JOB, new Date(), teamId ? { teamId } : {}, `admin:${Date.now()}:${teamId ?? 'all'}`);
 }
 
 function option(args: string[], name: string): string | undefined {
@@ -96,7 +116,43 @@ async function main(argv: string[]): Promise<string> {
         if (!team) throw new UsageError(`no team ${slug}`);
         const worker = await db.models.Worker.create({ matrixUserId: userId, displayName, team: team._id, role });
         await audit.append({ actor, action: 'worker.created', subject: { kind: 'worker', id: String(worker._id) } });
-        return `worker ${userId} added to ${slug}; they are invited to the team's rooms as they are created`;
+        await requestMembershipCheck(db, logger, String(team._id));
+        return `worker ${userId} added to ${slug}; Lien invites them to the team's rooms (at once if it runs, else when it starts)`;
+      }
+      case 'worker:deactivate': {
+        const [userId] = args;
+        if (!userId) throw new UsageError('worker:deactivate <@user:server>');
+        const worker = await db.models.Worker.findOneAndUpdate({ matrixUserId: userId }, { $set: { active: false } }, { new: true });
+        if (!worker) throw new UsageError(`no worker ${userId}`);
+        await audit.append({ actor, action: 'worker.deactivated', subject: { kind: 'worker', id: String(worker._id) } });
+        await requestMembershipCheck(db, logger, String(worker.team));
+        return `worker ${userId} deactivated; Lien removes them from the team's rooms (at once if it runs, else when it starts)`;
+      }
+      case 'worker:move': {
+        const [userId, slug] = args;
+        if (!userId || !slug) throw new UsageError('worker:move <@user:server> <team-slug>');
+        const team = await db.models.Team.findOne({ slug });
+        if (!team) throw new UsageError(`no team ${slug}`);
+        const before = await db.models.Worker.findOneAndUpdate({ matrixUserId: userId }, { $set: { team: team._id, active: true } });
+        if (!before) throw new UsageError(`no worker ${userId}`);
+        await audit.append({ actor, action: 'worker.moved', subject: { kind: 'worker', id: String(before._id) }, details: { from: String(before.team), to: String(team._id) } });
+        await requestMembershipCheck(db, logger, String(before.team));
+        await requestMembershipCheck(db, logger, String(team._id));
+        return `worker ${userId} moved to ${slug}; Lien removes them from their former team's rooms and invites them to ${slug}'s`;
+      }
+      case 'rooms:check': {
+        const fix = flag(args, 'fix');
+        const settings = new Settings(db.models);
+        const homeserver = await homeserverForAudit(config, settings, new FieldCipher(secretKey));
+        try {
+          if ('unavailable' in homeserver.access) throw new Error(`rooms:check cannot reach the homeserver: ${homeserver.access.unavailable}`);
+          const findings = await new RoomsCheck(homeserver.access.client, homeserver.access.botUserId, db.models).run({ fix });
+          if (fix) await requestMembershipCheck(db, logger);
+          await audit.append({ actor, action: fix ? 'rooms.fixed' : 'rooms.checked', details: { rooms: findings.length, differing: findings.filter((f) => f.differences.length > 0).length } });
+          return formatRoomFindings(findings, fix);
+        } finally {
+          await homeserver.stop();
+        }
       }
       case 'person:add': {
         const language = (option(args, 'language') ?? 'fr') as Language;
@@ -152,7 +208,7 @@ async function main(argv: string[]): Promise<string> {
         }
       }
       default:
-        throw new UsageError('commands: team:add, team:hours, team:closure, worker:add, person:add, audit:verify (see src/admin.ts)');
+        throw new UsageError('commands: team:add, team:hours, team:closure, worker:add, worker:deactivate, worker:move, person:add, rooms:check, audit:verify (see src/admin.ts)');
     }
   } finally {
     await db.close();

@@ -12,6 +12,7 @@ import { MatrixClient } from '../../../src/channels/matrix/client.js';
 import { decryptAttachment, type EncryptedFile } from '../../../src/channels/matrix/crypto/attachments.js';
 import { loadConfig } from '../../../src/config.js';
 import { startLien } from '../../../src/lien.js';
+import { MEMBERSHIP_CHECK_JOB } from '../../../src/routing/membership.js';
 import { addPerson, frText, portalRoomOf, sendSms, sleep, TWILIO_API, useBridge, type Bridge } from '../../support/bridge.js';
 import { nativeCryptoAvailable } from '../../../src/channels/matrix/crypto/load-engine.js';
 import { JsSdkWorker } from '../../support/e2ee-worker.js';
@@ -107,7 +108,8 @@ describe.each(engines)('encrypted portal rooms, %s engine', (engine) => {
     await bridge.lien.db.models.Worker.create({ matrixUserId: colleagueSession.userId, displayName: 'Karim Haddad', team: bridge.team._id });
     const colleague = await JsSdkWorker.start(inject('synapseUrl'), colleagueSession);
     try {
-      await worker.client.invite(roomId, colleagueSession.userId);
+      // Only Lien invites: the membership check (run now, as the admin CLI has it run) invites the new worker.
+      await bridge.lien.scheduler.once(MEMBERSHIP_CHECK_JOB, new Date(), { teamId: String(bridge.team._id) }, `check-${randomBytes(4).toString('hex')}`);
       await colleague.joinWhenInvited(roomId);
 
       // Lien tells the newcomer how to read back what came before.
