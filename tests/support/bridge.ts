@@ -24,9 +24,12 @@ export const fr = JSON.parse(readFileSync(new URL('../../locales/fr.json', impor
 export const SERVICE_NUMBER = '+33757000000';
 export const TWILIO_API = 'https://api.twilio.com';
 
-/** A French mobile number of this run, unique enough for tests sharing a database (+33 6 …). */
+/**
+ * A metropolitan French mobile number of this run, unique enough for tests sharing a database (+33 6 1…, +33 6 2…):
+ * not 06 39, 06 90–06 94, 06 96 or 06 97, which are overseas numbers (+262, +590, +594, +596).
+ */
 export function mobileNumber(): string {
-  return `+336${String(randomBytes(4).readUInt32BE() % 100_000_000).padStart(8, '0')}`;
+  return `+336${1 + (randomBytes(1)[0] ?? 0) % 2}${String(randomBytes(4).readUInt32BE() % 10_000_000).padStart(7, '0')}`;
 }
 
 export function twilioSid(prefix = 'SM'): string {
