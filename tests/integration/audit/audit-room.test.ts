@@ -139,6 +139,27 @@ describe('the audit room and audit:verify', () => {
     expect(await lien.db.models.AuditEvent.countDocuments({ action: 'audit.anchored', 'details.reason': 'daily', 'details.seq': head.seq })).toBe(1);
   });
 
+  it('invites an admin added since, and removes one deactivated, when it anchors', async () => {
+    const newAdmin = await account('admin');
+    const team = await lien.db.models.Team.findOne({}).lean();
+    const doc = await lien.db.models.Worker.create({ matrixUserId: newAdmin.userId, displayName: 'Paul Admin', team: team?._id, role: 'admin' });
+    const membership = async () => (await admin.client.getStateEvent<{ membership?: string }>(roomId, 'm.room.member', newAdmin.userId).catch(() => ({ membership: undefined }))).membership;
+    expect(await membership()).toBeUndefined();
+    await anchorToday(lien.auditRoom, new Claims(lien.db.models), new Date(Date.UTC(2031, 4, 7, 12)));
+    expect(await membership()).toBe('invite');
+    await newAdmin.client.join(roomId);
+    await lien.db.models.Worker.updateOne({ _id: doc._id }, { $set: { active: false } });
+    await anchorToday(lien.auditRoom, new Claims(lien.db.models), new Date(Date.UTC(2031, 4, 8, 12)));
+    expect(await membership()).toBe('leave');
+    // Gone: the anchors posted from now on are not theirs to read (Matrix leaves them what came before).
+    await lien.audit.append({ actor: { kind: 'system' }, action: 'team.created' });
+    const later = await anchorToday(lien.auditRoom, new Claims(lien.db.models), new Date(Date.UTC(2031, 4, 9, 12)));
+    expect(later).toBeDefined();
+    const seen = await newAdmin.client.request<ClientEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`).catch(() => []);
+    expect(seen.filter((e) => e.type === ANCHOR_EVENT).map((e) => e.content.seq)).not.toContain(later?.seq);
+    expect((await anchorsOnHomeserver(admin.client)).map((e) => e.content.seq)).toContain(later?.seq);
+  });
+
   it('audit:verify passes an untouched chain, says when the homeserver is away, and names events cut off after an anchor or edited', async () => {
     const anchors = await anchorsOnHomeserver(admin.client);
     const lastAnchored = Math.max(...anchors.map((e) => e.content.seq as number));
