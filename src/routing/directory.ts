@@ -2,6 +2,7 @@
 import { randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { effectiveOwner } from '../domain/ownership.js';
+import { maskedPhone } from '../domain/phone-mask.js';
 import type { ConversationDocument, PersonDocument, TeamDocument, WorkerDocument } from '../store/models/index.js';
 import type { RoutingContext } from './context.js';
 
@@ -51,7 +52,8 @@ export class Directory {
       const person = await this.ctx.models.Person.create({
         phoneIndex: this.ctx.cipher.blindIndex(e164),
         phoneSealed: this.ctx.cipher.encrypt(e164),
-        displayName: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.unknownLabel', { phone: e164 }),
+        // The label is stored in clear: the number in it is masked (the whole number is sealed in phoneSealed).
+        displayName: this.ctx.i18n.t(this.ctx.staffLanguage, 'room.unknownLabel', { phone: maskedPhone(e164) }),
         pseudonym: newPseudonym(),
         team: team._id,
         triage: true,

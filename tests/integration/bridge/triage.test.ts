@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { botMessages, frText, portalRoomOf, sendSms, SERVICE_NUMBER, sleep, triageRoomOf, useBridge, waitForNotice } from '../../support/bridge.js';
+import { maskedPhone } from '../../../src/domain/phone-mask.js';
 
 describe('bridge: unknown numbers, triage and !lier', () => {
   const bridge = useBridge();
@@ -11,7 +12,7 @@ describe('bridge: unknown numbers, triage and !lier', () => {
   it("puts an unknown number's SMS in the triage room with one automatic reply, and after !lier its next SMS in the person's own room", async () => {
     const { worker, twilio, lien } = bridge;
     const unknown = '+33698765432';
-    const label = frText('room.unknownLabel', { phone: unknown });
+    const label = frText('room.unknownLabel', { phone: maskedPhone(unknown) });
 
     const first = "Bonjour, c'est bien le service social ? J'ai un nouveau numéro.";
     expect((await sendSms(bridge, { from: unknown, body: first })).status).toBe(200);
@@ -20,6 +21,11 @@ describe('bridge: unknown numbers, triage and !lier', () => {
     expect(await worker.client.getStateEvent<{ name: string }>(triageId, 'm.room.name')).toEqual({ name: frText('room.triageName') });
     const posted = await worker.waitForEvent(triageId, 'the unknown SMS', (e) => e.sender === bridge.botUserId && e.content.body === `${label}: ${first}`);
     expect(posted.content.formatted_body).toContain(`<b>${label}</b>`);
+    // The label is stored in clear: it shows the number masked ("+33 6 •• •• •• 32"), the hint above gives it whole.
+    expect(label).toContain('+33 6 •• •• •• 32');
+    const stored = await lien.db.models.Person.find({ triage: true }, { displayName: 1 }).lean();
+    expect(stored.map((p) => p.displayName)).toContain(label);
+    expect(stored.some((p) => p.displayName.includes('98765432'))).toBe(false);
     const hint = frText('room.triageArrived', { phone: unknown, prefix: '!' });
     await waitForNotice(bridge, triageId, hint);
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { NOTICE_VERSION } from '../../../src/domain/notice.js';
 import { addPerson, joinPortal, mobileNumber, triageRoomOf, useBridge } from '../../support/bridge.js';
 import { botSms, fate, noMoreSms, relayed, smsTo, TestClock, text, translator } from '../../support/dialogs.js';
+import { maskedPhone } from '../../../src/domain/phone-mask.js';
 
 // A Tuesday, 10:00 in Paris: the team is open, the person's welcome hours have begun.
 const clock = new TestClock(new Date('2037-03-10T09:00:00Z'));
@@ -63,7 +64,7 @@ describe('dialogs: first contact and the privacy notice', () => {
     expect(replies).toEqual([botSms('fr', 'firstContact', noticeVars('fr'))]);
     const triageId = await triageRoomOf(bridge);
     await bridge.worker.joinWhenInvited(triageId);
-    await relayed(bridge, triageId, translator.t('fr', 'room.unknownLabel', { phone: stranger }), "Bonjour, on m'a donné ce numéro à l'accueil.");
+    await relayed(bridge, triageId, translator.t('fr', 'room.unknownLabel', { phone: maskedPhone(stranger) }), "Bonjour, on m'a donné ce numéro à l'accueil.");
     await text(bridge, stranger, 'Vous êtes là ?');
     await noMoreSms(bridge, stranger, 1);
     expect(smsTo(bridge, stranger)).not.toContain(translator.t('fr', 'sms.unknownNumber'));

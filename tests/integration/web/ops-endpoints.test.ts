@@ -48,7 +48,8 @@ describe('operations endpoints', () => {
     const text = await res.text();
     expect(JSON.parse(text)).toEqual({ status: 'ok' });
     expect(text).not.toMatch(/127\.0\.0\.1|localhost|device|:\d{2,5}/);
-    for (const headers of [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }, { 'X-Real-IP': '203.0.113.9' }]) {
+    const relayedBy: Array<Record<string, string>> = [{ 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }, { 'X-Real-IP': '203.0.113.9' }];
+    for (const headers of relayedBy) {
       const m = await local('/metrics', headers);
       expect(m.status).toBe(403);
       expect(((await m.json()) as { error: { code: string } }).error.code).toBe('ops_only');
