@@ -8,6 +8,8 @@
  *   npm run admin -- worker:deactivate <@user:server>
  *   npm run admin -- worker:move <@user:server> <team-slug>
  *   npm run admin -- rooms:check [--fix]
+ *   npm run admin -- person:export <phone> [--out dir]   (everything Lien holds about the person, as JSON and as a page in their language)
+ *   npm run admin -- person:erase <phone> [--yes]        (asks to type the number again unless --yes; their room is closed by the running Lien)
  *   npm run admin -- audit:verify   (the keyed chain, and its anchors read back from the homeserver; exit 1 when broken, 2 when the anchors could not be checked)
  * It uses the same configuration as Lien (MONGODB_URI…). On the embedded default, stop Lien first.
  */
@@ -31,6 +33,8 @@ import { nextOpening, parseWeeklySlots, teamHours } from './domain/opening.js';
 import { toE164 } from './domain/phone.js';
 import { LANGUAGES, WORKER_ROLES, type Language, type WorkerRole } from './domain/types.js';
 import { createLogger } from './logger.js';
+import { Translator } from './i18n/translator.js';
+import { personErase, personExport, RightsCommandError, type RightsDeps } from './privacy/commands.js';
 import { openDatabase } from './store/database.js';
 import { FieldCipher } from './store/field-cipher.js';
 import { resolveSecretKey } from './store/secret-key.js';
@@ -196,6 +200,15 @@ async function main(argv: string[]): Promise<string> {
         await audit.append({ actor, action: 'team.closure_added', subject: { kind: 'team', id: String(team._id) }, details: { from: from.toISOString(), until: until.toISOString() } });
         return `${slug} closed from ${from.toISOString()} until ${until.toISOString()}`;
       }
+      case 'person:export':
+      case 'person:erase': {
+        const out = option(args, 'out') ?? '.';
+        const yes = flag(args, 'yes');
+        const [phoneInput] = args;
+        if (!phoneInput) throw new UsageError(command === 'person:export' ? 'person:export <phone> [--out dir]' : 'person:erase <phone> [--yes]');
+        const rights: RightsDeps = { db, cipher: new FieldCipher(secretKey), audit, i18n: new Translator(), defaultCountry: config.defaultCountry, retentionMonths: config.retentionMonths, actor };
+        return command === 'person:export' ? personExport(rights, phoneInput, out) : personErase(rights, phoneInput, { yes });
+      }
       case 'audit:verify': {
         const settings = new Settings(db.models);
         const homeserver = await homeserverForAudit(config, settings, new FieldCipher(secretKey));
@@ -208,7 +221,7 @@ async function main(argv: string[]): Promise<string> {
         }
       }
       default:
-        throw new UsageError('commands: team:add, team:hours, team:closure, worker:add, worker:deactivate, worker:move, person:add, rooms:check, audit:verify (see src/admin.ts)');
+        throw new UsageError('commands: team:add, team:hours, team:closure, worker:add, worker:deactivate, worker:move, person:add, person:export, person:erase, rooms:check, audit:verify (see src/admin.ts)');
     }
   } finally {
     await db.close();
@@ -222,7 +235,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const e = err as Error & { code?: number };
-    const message = err instanceof UsageError ? `usage: npm run admin -- ${e.message}` : err instanceof ConfigError ? e.message : e.code === 11000 ? 'already exists' : e.message;
+    const message = err instanceof UsageError ? `usage: npm run admin -- ${e.message}` : err instanceof ConfigError || err instanceof RightsCommandError ? e.message : e.code === 11000 ? 'already exists' : e.message;
     process.stderr.write(`${message}\n`);
     process.exit(err instanceof UsageError ? 64 : err instanceof ExitError ? err.exitCode : 1);
   },

@@ -9,3 +9,13 @@ export const NOTICE_VERSION = '2025-11';
 export function noticeUrl(publicUrl: string, language: string): string {
   return `${publicUrl.replace(/\/+$/u, '')}/notice?lang=${encodeURIComponent(language)}`;
 }
+
+/**
+ * The HTML language tag of a Lien language: plain French is French; Dari is tagged fa-AF (Persian as written
+ * in Afghanistan), which screen readers and fonts know, where the rarer "prs" would fall back to French.
+ */
+export function htmlLang(language: string): string {
+  if (language === 'fr-falc') return 'fr';
+  if (language === 'prs') return 'fa-AF';
+  return language;
+}

@@ -5,7 +5,7 @@
  * stop. No script, no tracker, nothing to load from elsewhere; readable on a small phone.
  */
 import { Router } from 'express';
-import { NOTICE_VERSION } from '../domain/notice.js';
+import { htmlLang, NOTICE_VERSION } from '../domain/notice.js';
 import { LANGUAGES, RTL_LANGUAGES, type Language } from '../domain/types.js';
 import type { Translator } from '../i18n/translator.js';
 
@@ -18,15 +18,7 @@ export interface NoticeOptions {
 
 const SECTIONS = ['who', 'what', 'why', 'readers', 'keep', 'rights', 'stop'] as const;
 
-/**
- * The HTML language tag of a Lien language: plain French is French; Dari is tagged fa-AF (Persian as written
- * in Afghanistan), which screen readers and fonts know, where the rarer "prs" would fall back to French.
- */
-export function htmlLang(language: Language): string {
-  if (language === 'fr-falc') return 'fr';
-  if (language === 'prs') return 'fa-AF';
-  return language;
-}
+export { htmlLang };
 
 /** ` dir="rtl"` for Arabic and Dari, nothing for the others. */
 function dirAttr(language: Language): string {

@@ -49,10 +49,10 @@ async function personWithHistory(bridge: Bridge, name: string, text: string) {
   const now = new Date();
   await m.Appointment.create({ person: person._id, conversation: conversation._id, worker: worker.doc._id, startsAt: new Date(now.getTime() + 7 * 24 * 3600_000), status: 'confirmed', place: `Bureau de ${name}` });
   await m.CallbackRequest.create({ person: person._id, conversation: conversation._id, windowStart: now, windowEnd: new Date(now.getTime() + 3600_000), voicemailAllowed: false, dueAt: now, status: 'done', doneAt: now });
-  await m.DialogState.create({ _id: `sms/users/${String(person._id)}/`, valueSealed: lien.cipher.encrypt(JSON.stringify({ name })), eTag: '1' });
+  await m.DialogState.updateOne({ _id: `sms/users/${String(person._id)}/` }, { $set: { valueSealed: lien.cipher.encrypt(JSON.stringify({ name })), eTag: '1' } }, { upsert: true });
   await m.DialogState.updateOne({ _id: `sms/conversations/${String(conversation._id)}/` }, { $set: { valueSealed: lien.cipher.encrypt('{}'), eTag: '1' } }, { upsert: true });
   await m.OutOfHoursMessage.create({ _id: message._id, conversation: conversation._id, period: '2026-01-01T18:00', at: now });
-  await m.OpeningDigest.create({ _id: `${String(conversation._id)}:2026-01-01T18:00`, conversation: conversation._id, team: bridge.team._id, period: '2026-01-01T18:00', opensAt: now });
+  await m.OpeningDigest.create({ _id: `${String(conversation._id)}:2026-01-01T18:00`, conversation: conversation._id, team: bridge.team._id, period: '2026-01-01T18:00', opensAt: new Date(now.getTime() + 30 * 24 * 3600_000) });
   await new Claims(m).acquire(`unknown-reply:${String(person._id)}:2026-01-01T18:00`);
   return { person, conversation, roomId, posted };
 }
@@ -131,7 +131,7 @@ describe('retention', () => {
     expect(await worker.membership(recent.roomId)).toBe('join');
     const lucasSms = await worker.events(recent.roomId, 'm.room.message');
     expect(lucasSms.find((e) => e.event_id === recent.posted.event_id)?.content.body).toBe('Lucas Petit: Je passe demain.');
-  });
+  }, 120_000);
 
   it('keeps everyone when the clock is within the period', async () => {
     const { lien } = bridge;
@@ -153,5 +153,5 @@ describe('retention', () => {
     await waitFor('the worker removed from the room', async () => (await lien.db.models.RoomClosure.countDocuments({ roomId: person.roomId })) === 0 || undefined, 20_000);
     await expect(worker.client.getJoinedMembers(person.roomId)).rejects.toThrow();
     expect(await lien.audit.verify()).toMatchObject({ ok: true });
-  });
+  }, 120_000);
 });
