@@ -118,8 +118,9 @@ describe('bridge: phone numbers and !lier', () => {
     expect((await sendSms(bridge, { from: newNumber, body: 'Voilà mon nouveau numéro.' })).status).toBe(200);
     await worker.waitForEvent(camilleRoom, 'the new number in her room', (e) => e.sender === bridge.botUserId && e.content.body === 'Camille Martin: Voilà mon nouveau numéro.');
     const toOld = twilio.to(camille.phone).length;
+    const toNew = twilio.sentTo(newNumber).length; // the first-contact notice it had as an unknown number
     await worker.say(camilleRoom, 'Bien noté, Camille.');
-    const sent = await twilio.waitForSent(newNumber, 1);
+    const sent = await twilio.waitForSent(newNumber, toNew + 1);
     expect(sent.at(-1)?.form).toMatchObject({ To: newNumber, Body: 'Bien noté, Camille.' });
     await sleep(1_000);
     expect(twilio.to(camille.phone)).toHaveLength(toOld);
