@@ -207,7 +207,7 @@ async function main(argv: string[]): Promise<string> {
         const [phoneInput] = args;
         if (!phoneInput) throw new UsageError(command === 'person:export' ? 'person:export <phone> [--out dir]' : 'person:erase <phone> [--yes]');
         const rights: RightsDeps = { db, cipher: new FieldCipher(secretKey), audit, i18n: new Translator(), defaultCountry: config.defaultCountry, retentionMonths: config.retentionMonths, actor };
-        return command === 'person:export' ? personExport(rights, phoneInput, out) : personErase(rights, phoneInput, { yes });
+        return await (command === 'person:export' ? personExport(rights, phoneInput, out) : personErase(rights, phoneInput, { yes }));
       }
       case 'audit:verify': {
         const settings = new Settings(db.models);
