@@ -137,7 +137,7 @@ async function main(argv: string[]): Promise<string> {
         if (!userId || !slug) throw new UsageError('worker:move <@user:server> <team-slug>');
         const team = await db.models.Team.findOne({ slug });
         if (!team) throw new UsageError(`no team ${slug}`);
-        const before = await db.models.Worker.findOneAndUpdate({ matrixUserId: userId }, { $set: { team: team._id, active: true } });
+        const before = await db.models.Worker.findOneAndUpdate({ matrixUserId: userId }, { $set: { team: team._id } });
         if (!before) throw new UsageError(`no worker ${userId}`);
         await audit.append({ actor, action: 'worker.moved', subject: { kind: 'worker', id: String(before._id) }, details: { from: String(before.team), to: String(team._id) } });
         await requestMembershipCheck(db, logger, String(before.team));
