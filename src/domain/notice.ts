@@ -3,7 +3,7 @@
  * /notice). Its version is recorded with the person's consent: change it whenever the text's substance
  * changes, so that who was told what stays known.
  */
-export const NOTICE_VERSION = '2025-11';
+export const NOTICE_VERSION = '2026-12';
 
 /** Where the full notice is read, in the person's language. */
 export function noticeUrl(publicUrl: string, language: string): string {
