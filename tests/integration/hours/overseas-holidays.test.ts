@@ -3,9 +3,22 @@
  * `reunion`) is closed on 20 December, the abolition of slavery day there, a Monday in 2027. A person who texts
  * that day gets the closed reply, with the reopening in Réunion time; the Monday before, the team is open.
  */
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addPerson, frText, joinPortal, sendSms, useBridge } from '../../support/bridge.js';
 import { noMoreSms } from '../../support/dialogs.js';
+
+/** `npm run admin -- …` as a real process, with the running Lien's configuration. */
+function runAdmin(env: Record<string, string>, args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
 
 /** The time Lien reads; each test puts it where it needs it. */
 let clock = new Date('2027-12-13T06:00:00Z');
@@ -16,10 +29,21 @@ describe('office hours: the Réunion holidays close a Réunion team', () => {
   let roomId: string;
 
   beforeAll(async () => {
-    // Default hours (Monday to Friday, 9:00–12:30 and 13:30–17:00), read in Réunion time, with Réunion's holidays.
-    await bridge.lien.db.models.Team.updateOne({ _id: bridge.team._id }, { $set: { timezone: 'Indian/Reunion', holidayCalendar: 'reunion' } });
+    await bridge.lien.db.models.Team.updateOne({ _id: bridge.team._id }, { $set: { timezone: 'Indian/Reunion' } });
     awa = await addPerson(bridge, { displayName: 'Awa Hoarau', phone: '+262692654321' });
   });
+
+  it('takes the Réunion set from team:hours, and refuses a set it does not know', async () => {
+    const refused = await runAdmin(bridge.lien.env, ['team:hours', bridge.team.slug, 'lun-ven 09:00-12:30 13:30-17:00', '--holidays', 'atlantide']);
+    expect(refused.code, refused.out).toBe(64);
+    expect(refused.out).toContain('reunion|mayotte|guadeloupe|martinique|guyane|saint-martin|saint-barthelemy|saint-pierre-et-miquelon');
+    expect((await bridge.lien.db.models.Team.findById(bridge.team._id).lean())?.holidayCalendar).toBe('france');
+
+    const set = await runAdmin(bridge.lien.env, ['team:hours', bridge.team.slug, 'lun-ven 09:00-12:30 13:30-17:00', '--holidays', 'reunion']);
+    expect(set, set.out).toMatchObject({ code: 0 });
+    expect(set.out).toContain('Indian/Reunion, holidays: reunion');
+    expect(await bridge.lien.db.models.Team.findById(bridge.team._id).lean()).toMatchObject({ timezone: 'Indian/Reunion', holidayCalendar: 'reunion' });
+  }, 180_000);
 
   it('is open on Monday 13 December at 10:00 in Réunion: the SMS reaches the room and no automatic answer goes', async () => {
     clock = new Date('2027-12-13T06:00:00Z'); // Monday 10:00 in Saint-Denis (UTC+4)
