@@ -181,6 +181,8 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
     const demo = config.demo && synapse ? await seedDemo(db.models, cipher, synapse) : undefined;
 
     const outbox = new Outbox({ models: db.models, logger, maxAttempts: config.scheduler.outboxMaxAttempts });
+    // Runs late in the stop (after HTTP, the scheduler and the turns), before the database closes.
+    cleanups.push(() => outbox.drain(config.shutdownTimeoutMs).then(() => undefined));
     const claims = new Claims(db.models);
     let publicUrl = config.http.publicUrl ?? '';
     const ctx: RoutingContext = {

@@ -318,7 +318,36 @@ export class Outbox {
     }
   }
 
-  private async attempt(message: OutboxMessage): Promise<'delivered' | 'retry' | 'failed' | 'withheld'> {
+  /** Set by drain: no attempt starts any more (the message is given back untried). */
+  private stopping = false;
+  /** Attempts under way, so that a stop waits for them before the database closes. */
+  private readonly underWay = new Set<Promise<unknown>>();
+
+  /**
+   * At shutdown, before the database closes: no new attempt starts (claimed messages are given back,
+   * untried), and the attempts already started are waited for (up to timeoutMs), so that what they sent
+   * is recorded as sent and is not sent again after a restart. Returns how many were still under way.
+   */
+  async drain(timeoutMs: number): Promise<{ unfinished: number }> {
+    this.stopping = true;
+    const pending = [...this.underWay];
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const outcome = await Promise.race([Promise.allSettled(pending).then(() => 'done' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.opts.logger.warn({ unfinished: this.underWay.size }, 'deliveries still under way at shutdown; another process takes them over');
+    return { unfinished: outcome === 'timeout' ? this.underWay.size : 0 };
+  }
+
+  private attempt(message: OutboxMessage): Promise<'delivered' | 'retry' | 'failed' | 'withheld'> {
+    if (this.stopping) return this.release(message).then(() => 'retry' as const);
+    const running = this.runAttempt(message);
+    this.underWay.add(running);
+    void running.finally(() => this.underWay.delete(running)).catch(() => undefined);
+    return running;
+  }
+
+  private async runAttempt(message: OutboxMessage): Promise<'delivered' | 'retry' | 'failed' | 'withheld'> {
     const deliverer = this.deliverers.get(message.delivery.target);
     const log = this.opts.logger.child({ messageId: String(message._id), target: message.delivery.target, attempt: message.delivery.attempts });
     if (!deliverer) {

@@ -88,7 +88,7 @@ describe('Lien killed with an SMS still on its way to the room', () => {
   /** The first SMS opens the person's room while all is well; the worker joins it. */
   async function openRoom(url: string, token: string, phone: string, name: string, models: Models, personId: string, worker: MatrixSession, botId: string) {
     expect((await postInboundSms(url, token, { from: phone, body: 'bonjour' })).status).toBe(200);
-    const roomId = await waitFor('the portal room', async () => (await models.Conversation.findOne({ person: personId }).lean())?.matrixRoomId);
+    const roomId = await waitFor('the portal room', async () => (await models.Conversation.findOne({ person: personId }).lean())?.matrixRoomId, 60_000, 250);
     await joinRoom(synapse.baseUrl, worker.accessToken, roomId);
     await waitFor('the first SMS in the room', async () => (await roomTexts(synapse.baseUrl, worker.accessToken, roomId, botId)).some((e) => e.content.body === `${name}: bonjour`));
     return roomId;
