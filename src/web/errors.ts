@@ -52,6 +52,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendError(res, known.status, known.code, known.message(e.limit));
       return;
     }
+    // Any other client error the HTTP stack raised (a body whose Content-Encoding does not decode, a path
+    // that does not decode…): its own 4xx, never a 500, and nothing of its message (it may quote internals).
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      logger.info({ path: req.path, status: e.status, type: e.type, name: (err as Error).name }, 'rejected a malformed request');
+      sendError(res, e.status, 'bad_request', e.status === 400 ? 'The request could not be read: check its body and its Content-Encoding.' : 'The request was refused.');
+      return;
+    }
     logger.error({ path: req.path, method: req.method, err: { message: (err as Error).message, stack: (err as Error).stack } }, 'unhandled error in a request');
     sendError(res, 500, 'internal_error', 'Something went wrong on our side; nothing you sent was lost if it was acknowledged. Please try again.');
   };
