@@ -10,7 +10,7 @@ import { MatrixClient } from '../../../src/channels/matrix/client.js';
 import { retentionMs } from '../../../src/privacy/retention.js';
 import { Claims } from '../../../src/store/claims.js';
 import type { Types } from 'mongoose';
-import { addPerson, joinPortal, sendSms, useBridge, type Bridge } from '../../support/bridge.js';
+import { addPerson, portalRoomOf, sendSms, useBridge, type Bridge } from '../../support/bridge.js';
 import { registerUser, uniqueLocalpart, type MatrixEvent } from '../../support/matrix.js';
 import { waitFor } from '../../support/wait.js';
 
@@ -40,10 +40,12 @@ async function personWithHistory(bridge: Bridge, name: string, text: string) {
   const m = lien.db.models;
   const person = await addPerson(bridge, { displayName: name });
   expect((await sendSms(bridge, { from: person.phone, body: text })).status).toBe(200);
-  const roomId = await joinPortal(bridge, person._id);
-  const posted = await worker.waitForEvent(roomId, `${name}'s SMS`, (e) => e.sender === bridge.botUserId && e.content.body === `${name}: ${text}`);
+  // Generous waits: the machine running the tests may be busy.
+  const roomId = await portalRoomOf(bridge, person._id, 90_000);
+  await worker.joinWhenInvited(roomId, 90_000);
+  const posted = await worker.waitForEvent(roomId, `${name}'s SMS`, (e) => e.sender === bridge.botUserId && e.content.body === `${name}: ${text}`, 90_000);
   await worker.say(roomId, `Bonjour ${name}, bien reçu.`);
-  await twilio.waitForSent(person.phone);
+  await twilio.waitForSent(person.phone, 1, 90_000);
   const conversation = await m.Conversation.findOne({ person: person._id }).orFail();
   const message = await m.Message.findOne({ person: person._id, direction: 'inbound' }).orFail();
   const now = new Date();
@@ -131,7 +133,7 @@ describe('retention', () => {
     expect(await worker.membership(recent.roomId)).toBe('join');
     const lucasSms = await worker.events(recent.roomId, 'm.room.message');
     expect(lucasSms.find((e) => e.event_id === recent.posted.event_id)?.content.body).toBe('Lucas Petit: Je passe demain.');
-  }, 120_000);
+  }, 400_000);
 
   it('keeps everyone when the clock is within the period', async () => {
     const { lien } = bridge;
@@ -150,8 +152,8 @@ describe('retention', () => {
     expect(report).toMatchObject({ reason: 'request', appointments: 1, callbacks: 1, rooms: 1 });
     expect(await lien.db.models.Person.countDocuments({ _id: person.person._id })).toBe(0);
     // …and the running Lien's sweep closes it.
-    await waitFor('the worker removed from the room', async () => (await lien.db.models.RoomClosure.countDocuments({ roomId: person.roomId })) === 0 || undefined, 20_000);
+    await waitFor('the worker removed from the room', async () => (await lien.db.models.RoomClosure.countDocuments({ roomId: person.roomId })) === 0 || undefined, 90_000);
     await expect(worker.client.getJoinedMembers(person.roomId)).rejects.toThrow();
     expect(await lien.audit.verify()).toMatchObject({ ok: true });
-  }, 120_000);
+  }, 400_000);
 });
