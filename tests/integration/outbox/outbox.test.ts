@@ -37,13 +37,13 @@ describe('outbox', () => {
     const conv = randomBytes(12).toString('hex');
     const [key] = await enqueue(conv, 1);
 
-    expect(await outbox.sweep()).toEqual({ delivered: 0, retried: 1, failed: 0 });
+    expect(await outbox.sweep()).toEqual({ delivered: 0, retried: 1, failed: 0, withheld: 0 });
     const waiting = await db.models.Message.findOne({ dedupeKey: key }).lean();
     expect(waiting?.delivery.status).toBe('pending');
     expect(waiting?.delivery.lastError?.reason).toBe('Twilio 500');
 
     await new Promise((r) => setTimeout(r, 5));
-    expect(await outbox.sweep()).toEqual({ delivered: 1, retried: 0, failed: 0 });
+    expect(await outbox.sweep()).toEqual({ delivered: 1, retried: 0, failed: 0, withheld: 0 });
     const sent = await db.models.Message.findOne({ dedupeKey: key }).lean();
     expect(sent?.delivery.status).toBe('sent');
     expect(sent?.delivery.attempts).toBe(2);
@@ -69,7 +69,7 @@ describe('outbox', () => {
     const outbox = new Outbox({ models: db.models, logger: testLogger, maxAttempts: 5, backoff, onGaveUp: async (m) => void reported.push(m.dedupeKey) });
     outbox.register('sms', deliverer);
     const [key] = await enqueue(randomBytes(12).toString('hex'), 1);
-    expect(await outbox.sweep()).toEqual({ delivered: 0, retried: 0, failed: 1 });
+    expect(await outbox.sweep()).toEqual({ delivered: 0, retried: 0, failed: 1, withheld: 0 });
     const failed = await db.models.Message.findOne({ dedupeKey: key }).lean();
     expect(failed?.delivery.status).toBe('failed');
     expect(failed?.delivery.lastError?.code).toBe('21614');
