@@ -38,10 +38,10 @@ async function checkMembership(bridge: Bridge, teamId = bridge.team._id): Promis
 async function answerTo(bridge: Bridge, roomId: string, txnId: string): Promise<string> {
   const bot = bridge.lien.matrix.current();
   return waitFor(`Lien's answer ${txnId}`, async () => {
-    const page = await bot.roomMessages(roomId, { dir: 'b', limit: 300 });
+    const page = await bot.roomMessages(roomId, { dir: 'b', limit: 30 });
     const found = page.chunk.find((e) => e.sender === bridge.botUserId && e.unsigned?.transaction_id === txnId);
     return found ? String(found.content.body) : undefined;
-  }, 60_000, 200);
+  }, 50_000, 500);
 }
 
 async function membershipOf(bridge: Bridge, roomId: string, userId: string): Promise<string | undefined> {
