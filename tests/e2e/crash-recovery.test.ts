@@ -90,7 +90,7 @@ describe('Lien killed with an SMS still on its way to the room', () => {
     expect((await postInboundSms(url, token, { from: phone, body: 'bonjour' })).status).toBe(200);
     const roomId = await waitFor('the portal room', async () => (await models.Conversation.findOne({ person: personId }).lean())?.matrixRoomId, 60_000, 250);
     await joinRoom(synapse.baseUrl, worker.accessToken, roomId);
-    await waitFor('the first SMS in the room', async () => (await roomTexts(synapse.baseUrl, worker.accessToken, roomId, botId)).some((e) => e.content.body === `${name}: bonjour`));
+    await waitFor('the first SMS in the room', async () => (await roomTexts(synapse.baseUrl, worker.accessToken, roomId, botId)).some((e) => e.content.body === `${name}: bonjour`), 60_000, 250);
     return roomId;
   }
 
