@@ -208,9 +208,15 @@ export interface WebhookOutcome {
   body: string;
 }
 
-export async function postCase(baseUrl: string, c: WebhookCase): Promise<WebhookOutcome> {
-  const res = await fetch(`${baseUrl}${c.path}`, { method: 'POST', headers: c.headers, body: c.body });
-  return { status: res.status, body: await res.text() };
+/** One webhook; an answer that does not come within `timeoutMs` is an outcome too (status 0). */
+export async function postCase(baseUrl: string, c: WebhookCase, timeoutMs = 30_000): Promise<WebhookOutcome> {
+  try {
+    const res = await fetch(`${baseUrl}${c.path}`, { method: 'POST', headers: c.headers, body: c.body, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, body: await res.text() };
+  } catch (err) {
+    if ((err as Error).name === 'TimeoutError') return { status: 0, body: `no answer within ${timeoutMs} ms` };
+    throw err;
+  }
 }
 
 /** What a response body must never show: a stack trace, a source path. */
