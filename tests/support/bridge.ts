@@ -269,6 +269,8 @@ export class TestWorker {
 // The whole bridge
 
 export interface Bridge {
+  /** LIEN_RETENTION_MONTHS of this Lien (what the first-contact notice says). */
+  retentionMonths: number;
   lien: TestLien;
   twilio: TwilioApi;
   accountSid: string;
@@ -311,6 +313,9 @@ export async function startBridge(overrides: Record<string, string> = {}, opts: 
       TWILIO_TIMEOUT_MS: '5000',
       OUTBOX_SWEEP_EVERY_MS: '300',
       SCHEDULER_PROCESS_EVERY_MS: '100',
+      // A moved clock makes what the test writes at the real time look years old: the daily retention
+      // job, which runs at start, would erase it. Tests about retention set their own period.
+      ...(opts.now ? { LIEN_RETENTION_MONTHS: '600' } : {}),
       ...overrides,
     }, opts.now ? { now: opts.now } : {});
     const { Team, Worker } = lien.db.models;
@@ -324,6 +329,7 @@ export async function startBridge(overrides: Record<string, string> = {}, opts: 
     await lien.synced();
     const started = lien;
     return {
+      retentionMonths: Number(overrides.LIEN_RETENTION_MONTHS ?? (opts.now ? '600' : '24')),
       lien,
       twilio,
       accountSid,

@@ -32,7 +32,7 @@ describe('bridge: unknown numbers, triage and !lier', () => {
     // Its one automatic answer is the first-contact notice (who reads, how long it is kept, STOP): it also
     // says a person of the team will read it, so the day's "unknown number" answer does not follow.
     const [autoReply] = await twilio.waitForSent(unknown);
-    expect(autoReply?.form).toMatchObject({ To: unknown, From: SERVICE_NUMBER, Body: frText('bot.sms.firstContact', { team: bridge.team.name, months: '12', url: `${lien.url}/notice?lang=fr` }) });
+    expect(autoReply?.form).toMatchObject({ To: unknown, From: SERVICE_NUMBER, Body: frText('bot.sms.firstContact', { team: bridge.team.name, months: String(bridge.retentionMonths), url: `${lien.url}/notice?lang=fr` }) });
 
     // The same number texts again: into triage too, and no second automatic reply.
     const second = 'Je voudrais parler à mon assistante sociale.';

@@ -73,7 +73,7 @@ describe('dialogs: appointment reminders, OUI and NON', () => {
     await triggerReminder(bridge, appointment._id);
     const sent = (await bridge.twilio.waitForSent(ali.phone, 2)).map((r) => r.form.Body);
     expect(sent).toEqual([
-      botSms('fr', 'firstContact', { team: bridge.team.name, months: 12, url: `${lien.url}/notice?lang=fr` }),
+      botSms('fr', 'firstContact', { team: bridge.team.name, months: bridge.retentionMonths, url: `${lien.url}/notice?lang=fr` }),
       botSms('fr', 'reminder', reminderVars('fr')),
     ]);
     expect((await lien.db.models.Person.findById(ali._id).lean())?.consent?.noticeVersion).toBeTruthy();

@@ -33,7 +33,7 @@ async function expectRelayedOnce(bridge: Bridge, roomId: string, label: string, 
 
 describe('dialogs: one turn at a time per person', () => {
   const bridge = useBridge({}, { now: clock.now });
-  const noticeFor = (language: string) => botSms(language, 'firstContact', { team: bridge.team.name, months: 12, url: `${bridge.lien.url}/notice?lang=${language}` });
+  const noticeFor = (language: string) => botSms(language, 'firstContact', { team: bridge.team.name, months: bridge.retentionMonths, url: `${bridge.lien.url}/notice?lang=${language}` });
 
   it('reads five SMS posted at the same instant one after the other: all relayed, one first-contact notice, one consent', async () => {
     const { lien } = bridge;
@@ -117,7 +117,7 @@ describe('dialogs: one turn at a time per person', () => {
       now: clock.now,
     };
     const directory = new Directory(ctx);
-    const other = createBot({ ctx, directory, publicUrl: () => lien.url, retentionMonths: 12, logger: testLogger });
+    const other = createBot({ ctx, directory, publicUrl: () => lien.url, retentionMonths: bridge.retentionMonths, logger: testLogger });
     const otherInbound = new InboundSmsHandler(ctx, other.turns);
 
     const eva = await addPerson(bridge, { displayName: 'Eva Colin', informed: false, language: 'en' });

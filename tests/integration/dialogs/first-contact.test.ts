@@ -15,7 +15,7 @@ const clock = new TestClock(new Date('2037-03-10T09:00:00Z'));
 
 describe('dialogs: first contact and the privacy notice', () => {
   const bridge = useBridge({}, { now: clock.now, acknowledgeDaily: true });
-  const noticeVars = (language: string) => ({ team: bridge.team.name, months: 12, url: `${bridge.lien.url}/notice?lang=${language}` });
+  const noticeVars = (language: string) => ({ team: bridge.team.name, months: bridge.retentionMonths, url: `${bridge.lien.url}/notice?lang=${language}` });
 
   it('sends the notice before anything else, relays the first message all the same, and records the consent once', async () => {
     const { lien } = bridge;
@@ -78,7 +78,7 @@ describe('dialogs: first contact and the privacy notice', () => {
       const html = await res.text();
       expect(html).toContain(`<html lang="${language === 'en' ? 'en' : 'fr'}">`);
       expect(html).toContain(`<h1>${translator.t(language, 'bot.notice.title').replace(/'/g, '&#39;')}</h1>`);
-      expect(html).toContain(translator.t(language, 'bot.notice.keep', { months: 12 }).replace(/'/g, '&#39;'));
+      expect(html).toContain(translator.t(language, 'bot.notice.keep', { months: bridge.retentionMonths }).replace(/'/g, '&#39;'));
       expect(html).toContain('Service social de Bellevue');
       expect(html).toContain(NOTICE_VERSION);
       expect(html).not.toContain('<script');
