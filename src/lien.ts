@@ -287,7 +287,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
 
     const db0 = db.conn.db;
     if (!db0) throw new Error('database handle missing after connect');
-    const scheduler = new Scheduler({ db: db0, claims, name: PROCESS_ID, processEveryMs: config.scheduler.processEveryMs, logger });
+    const scheduler = new Scheduler({ db: db0, claims, name: PROCESS_ID, processEveryMs: config.scheduler.processEveryMs, logger, metrics, audit });
     await scheduleOutboxSweeper(scheduler, outbox, claims, config.scheduler.outboxSweepEveryMs, logger);
     // Office hours: the digest at each opening, scheduled by the first message of a closed period, and a sweep (about once a minute).
     ctx.scheduleOnce = (job, when, data, key) => scheduler.once(job, when, data, key);
