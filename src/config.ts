@@ -78,7 +78,8 @@ const schema = z.object({
   LIEN_DEFAULT_COUNTRY: z.string().trim().regex(/^[A-Z]{2}$/, 'must be a two-letter country code such as FR').default('FR'),
   LIEN_DEFAULT_TEAM: optionalString,
   LIEN_DEMO: z.enum(['auto', 'on', 'off']).default('auto'),
-  LIEN_RETENTION_MONTHS: int(24, 1, 120),
+  // Up to 30 years: an institution's own legal duties may ask for longer than the social sector's 2 years.
+  LIEN_RETENTION_MONTHS: int(24, 1, 360),
   HTTP_BODY_LIMIT: z
     .string()
     .trim()

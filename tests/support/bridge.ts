@@ -315,7 +315,7 @@ export async function startBridge(overrides: Record<string, string> = {}, opts: 
       SCHEDULER_PROCESS_EVERY_MS: '100',
       // A moved clock makes what the test writes at the real time look years old: the daily retention
       // job, which runs at start, would erase it. Tests about retention set their own period.
-      ...(opts.now ? { LIEN_RETENTION_MONTHS: '600' } : {}),
+      ...(opts.now ? { LIEN_RETENTION_MONTHS: '360' } : {}),
       ...overrides,
     }, opts.now ? { now: opts.now } : {});
     const { Team, Worker } = lien.db.models;
@@ -329,7 +329,7 @@ export async function startBridge(overrides: Record<string, string> = {}, opts: 
     await lien.synced();
     const started = lien;
     return {
-      retentionMonths: Number(overrides.LIEN_RETENTION_MONTHS ?? (opts.now ? '600' : '24')),
+      retentionMonths: Number(overrides.LIEN_RETENTION_MONTHS ?? (opts.now ? '360' : '24')),
       lien,
       twilio,
       accountSid,
