@@ -11,6 +11,7 @@ import { DeliveryError, type Deliverer, type OutboxMessage } from '../outbox/out
 import type { RoutingContext } from './context.js';
 import type { Directory } from './directory.js';
 import type { Portals } from './portals.js';
+import type { ConversationDocument } from '../store/models/index.js';
 import { OfficeHours } from './office-hours.js';
 
 /** Fetches media a carrier attached to an inbound message (Twilio's media URLs need the account's credentials). */
@@ -34,6 +35,18 @@ export function matrixDeliveryError(err: unknown): DeliveryError {
   return new DeliveryError((err as Error).message, { permanent: false });
 }
 
+/** The code a message too large for the homeserver fails with. */
+export const TOO_LARGE = 'M_TOO_LARGE';
+
+function isTooLarge(err: unknown): err is MatrixError {
+  return err instanceof MatrixError && (err.status === 413 || err.errcode === 'M_TOO_LARGE');
+}
+
+/** Not (or no longer) allowed in the room, or no such room: what a removed Lien, or a deleted room, answers. */
+function isRoomLost(err: unknown): err is MatrixError {
+  return err instanceof MatrixError && (err.status === 403 || err.status === 404);
+}
+
 export class RoomDeliverer implements Deliverer {
   constructor(
     private readonly ctx: RoutingContext,
@@ -46,7 +59,7 @@ export class RoomDeliverer implements Deliverer {
     try {
       const conversation = await this.ctx.models.Conversation.findById(message.conversation);
       if (!conversation) throw new DeliveryError('the conversation of this message no longer exists', { permanent: true, code: 'orphan' });
-      const roomId = await this.portals.roomFor(conversation);
+      let roomId = await this.portals.roomFor(conversation);
       const client = await this.ctx.matrix();
       const text = message.bodySealed ? this.ctx.cipher.decrypt(message.bodySealed) : '';
       const txn = `lien-${String(message._id)}`;
@@ -63,12 +76,51 @@ export class RoomDeliverer implements Deliverer {
         const mention = person ? await new OfficeHours(this.ctx).mentionFor(message, person, conversation) : undefined;
         content = { ...textContent(personMessage({ label, text, ...(mention ? { mention } : {}) })), ...mentionsContent(mention ? [mention.userId] : []) };
       }
-      const eventId = await client.sendEvent(roomId, 'm.room.message', content as unknown as Record<string, unknown>, txn);
+      let eventId: string;
+      try {
+        eventId = await client.sendEvent(roomId, 'm.room.message', content as unknown as Record<string, unknown>, txn);
+      } catch (err) {
+        if (isTooLarge(err)) return await this.tooLarge(message, roomId, err);
+        // Lien was removed from the person's room, or the room is gone: back in, or into a new room.
+        if (!isRoomLost(err) || conversation.matrixRoomId !== roomId) throw err;
+        roomId = await this.regainRoom(conversation, roomId, err);
+        eventId = await client.sendEvent(roomId, 'm.room.message', content as unknown as Record<string, unknown>, txn);
+      }
       for (const [i, media] of (message.media ?? []).entries()) await this.postMedia(roomId, `${txn}-media-${i}`, media, message.person);
       return { matrixEventId: eventId };
     } catch (err) {
       throw matrixDeliveryError(err);
     }
+  }
+
+  /**
+   * The room refused Lien's message as if Lien were not in it. Lien rejoins when the room lets it (a
+   * worker invited it back, or the room is open to it); otherwise the conversation gets a new room.
+   */
+  private async regainRoom(conversation: ConversationDocument, roomId: string, lost: MatrixError): Promise<string> {
+    const client = await this.ctx.matrix();
+    try {
+      await client.join(roomId);
+    } catch (err) {
+      if (!(err instanceof MatrixError) || !isRoomLost(err)) throw err;
+      this.ctx.logger.warn({ roomId, reason: lost.message, rejoin: err.message }, 'portal room lost: making a new one');
+      return this.portals.replacePortalRoom(conversation, roomId, lost.errcode ?? String(lost.status));
+    }
+    await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.portal_rejoined', subject: { kind: 'room', id: roomId }, conversation: conversation._id, details: { reason: lost.errcode ?? String(lost.status) } });
+    return roomId;
+  }
+
+  /**
+   * The homeserver refuses the message as too large (retrying will not change that): the room is told,
+   * and the message fails with that reason.
+   */
+  private async tooLarge(message: OutboxMessage, roomId: string, err: MatrixError): Promise<never> {
+    const client = await this.ctx.matrix();
+    const person = await this.ctx.models.Person.findById(message.person);
+    const name = person ? await this.directory.labelOf(person) : '?';
+    const body = this.ctx.i18n.t(this.ctx.staffLanguage, 'room.messageTooLarge', { name });
+    await client.sendEvent(roomId, 'm.room.message', noticeContent({ body }) as unknown as Record<string, unknown>, `lien-too-large-${String(message._id)}`);
+    throw new DeliveryError(err.message, { permanent: true, code: TOO_LARGE });
   }
 
   /** An MMS attachment: fetched from the carrier, uploaded, posted; a notice when it cannot be fetched. */

@@ -2,6 +2,7 @@
  * The rooms on the homeserver: one space per team, one triage room per team for unknown numbers, one
  * portal room per person, each created on first need and exactly once, even with several processes.
  */
+import { noticeContent } from '../channels/matrix/messages.js';
 import { RoomProvisioner, RoomSetupError, type PortalRoomOptions } from '../channels/matrix/rooms.js';
 import type { ConversationDocument, PersonDocument, TeamDocument } from '../store/models/index.js';
 import { DeliveryError } from '../outbox/outbox.js';
@@ -119,6 +120,35 @@ export class Portals {
       async () => (await this.ctx.models.Conversation.findById(conversation._id, { matrixRoomId: 1 }).lean())?.matrixRoomId,
       () => this.createPortalRoom(conversation, person, team),
     );
+  }
+
+  /**
+   * A new portal room for a conversation whose room Lien can no longer post in (removed from it and not
+   * let back in, or the room is gone): made once for that lost room, whichever process sees it first.
+   * The claim names the lost room, not just the conversation: `portal:<conversation>` stays held by the
+   * first creation. The team is told in the new room why it is there.
+   */
+  async replacePortalRoom(conversation: ConversationDocument, lostRoomId: string, reason: string): Promise<string> {
+    const person = await this.ctx.models.Person.findById(conversation.person);
+    const team = await this.ctx.models.Team.findById(conversation.team);
+    if (!person || !team) throw new DeliveryError('the conversation has no person or team any more', { permanent: true, code: 'orphan' });
+    const current = async () => {
+      const roomId = (await this.ctx.models.Conversation.findById(conversation._id, { matrixRoomId: 1 }).lean())?.matrixRoomId;
+      return roomId && roomId !== lostRoomId ? roomId : null;
+    };
+    return this.once(`portal:${String(conversation._id)}:after:${lostRoomId}`, current, async () => {
+      // The conversation keeps naming the lost room until the new one is made: should making it fail,
+      // the next attempt finds the room lost again and tries again, rather than wait on `portal:<conversation>`.
+      const roomId = await this.createPortalRoom(conversation, person, team);
+      await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.portal_replaced', subject: { kind: 'person', id: String(person._id) }, conversation: conversation._id, details: { lostRoomId, roomId, reason } });
+      const client = await this.ctx.matrix();
+      const body = this.ctx.i18n.t(this.ctx.staffLanguage, 'room.portalReplaced', { name: await this.directory.labelOf(person) });
+      // The room is made and recorded: a notice that cannot be posted does not keep the message out of it.
+      await client.sendEvent(roomId, 'm.room.message', noticeContent({ body }) as unknown as Record<string, unknown>, `lien-replaced-${roomId}`).catch((err: unknown) => {
+        this.ctx.logger.warn({ roomId, reason: (err as Error).message }, 'the notice of a replaced portal room was not posted');
+      });
+      return roomId;
+    });
   }
 
   private async createPortalRoom(conversation: ConversationDocument, person: PersonDocument, team: TeamDocument): Promise<string> {
