@@ -10,6 +10,7 @@ import type { MatrixClient } from './channels/matrix/client.js';
 import type { RoomCrypto } from './channels/matrix/crypto/room-crypto.js';
 import { startRoomCrypto } from './channels/matrix/crypto/start.js';
 import type { PendingEvent } from './channels/matrix/crypto/undecryptable.js';
+import { KeptEvents, type KeptEvent, type KeptEventStore } from './channels/matrix/kept-events.js';
 import { RoomPacer } from './channels/matrix/room-pacer.js';
 import { SyncLoop } from './channels/matrix/sync-loop.js';
 import { DevPhoneSender } from './channels/sms/dev-phone-sender.js';
@@ -116,6 +117,18 @@ function cryptoStores(settings: Settings, cipher: FieldCipher, userId: string, d
       load: () => settings.get<PendingEvent[]>(pendingKey),
       save: (events: PendingEvent[]) => settings.set(pendingKey, events),
     },
+  };
+}
+
+/** The room events the handler kept failing on (channels/matrix/kept-events.ts), beside the sync token; sealed: they are decrypted. */
+function keptEventStore(settings: Settings, cipher: FieldCipher, userId: string): KeptEventStore {
+  const key = `matrix.kept.${userId}`;
+  return {
+    load: async () => {
+      const sealed = await settings.get<string>(key);
+      return sealed ? (JSON.parse(cipher.decrypt(sealed)) as KeptEvent[]) : undefined;
+    },
+    save: (events: KeptEvent[]) => settings.set(key, cipher.encrypt(JSON.stringify(events))),
   };
 }
 
@@ -272,6 +285,7 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
           load: () => settings.get<string>(`matrix.sync.${matrixTarget.userId}`),
           save: (token: string) => settings.set(`matrix.sync.${matrixTarget.userId}`, token),
         },
+        kept: new KeptEvents(keptEventStore(settings, cipher, matrixTarget.userId), metrics),
         handler: new RoomEventsHandler(ctx, portals),
         logger,
       });

@@ -6,13 +6,17 @@
  * event of the batch it closes has been handled, so a crash replays a batch (the handler is idempotent
  * on event ids) rather than skipping one; when the homeserver cuts a room's timeline short (a "gap",
  * e.g. after Lien was stopped a while), the missing events are fetched with /messages. A handler that
- * fails has its batch retried after a pause; only an event that fails 5 times is given up on (logged).
+ * fails has its batch retried after a pause; an event that fails 5 times is kept (kept-events.ts, saved
+ * before the token moves on), reported, and handed over again after later syncs until it goes through,
+ * while the loop goes on with the events after it.
  * Homeserver outages are sat out with exponential backoff (1 s → 60 s) and shown by `health()`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../logger.js';
+import { Metrics } from '../../metrics.js';
 import { MatrixError, type ClientEvent, type MatrixClient, type SyncJoinedRoom, type SyncResponse } from './client.js';
 import type { Undecryptables } from './crypto/undecryptable.js';
+import { KeptEvents, keptKey, MemoryKeptEventStore, type KeptItem } from './kept-events.js';
 import type { RoomEvent, RoomEventHandler, SyncTokenStore } from './types.js';
 
 /** End-to-end encryption as the sync loop drives it (crypto/room-crypto.ts). */
@@ -51,6 +55,8 @@ export interface SyncLoopOptions {
   crypto?: SyncCrypto;
   /** Where events that cannot be decrypted yet wait (required with `crypto`). */
   undecryptables?: Undecryptables;
+  /** Where events the handler kept failing on wait for another try (default: in memory, forgotten at a restart). */
+  kept?: KeptEvents;
 }
 
 export interface SyncHealth {
@@ -61,12 +67,14 @@ export interface SyncHealth {
   lastErrorAt?: Date;
   /** Sync or handler failures since the last success. */
   consecutiveFailures: number;
+  /** Events the handler kept failing on, waiting for another try. */
+  keptEvents: number;
 }
 
 /** A received batch, kept until all of it has been handled. */
 interface Batch {
   nextBatch: string;
-  items: Array<{ kind: 'event'; event: RoomEvent } | { kind: 'invite'; roomId: string; inviter: string | undefined }>;
+  items: KeptItem[];
   /** Keys (event ids, `invite:<room>`) already handled, so that a retry resumes where it failed. */
   done: Set<string>;
 }
@@ -83,11 +91,12 @@ export class SyncLoop {
   private readonly minBackoffMs: number;
   private readonly crypto: SyncCrypto | undefined;
   private readonly undecryptables: Undecryptables | undefined;
+  private readonly kept: KeptEvents;
 
   private abort: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private readonly failures = new Map<string, number>();
-  private state: Omit<SyncHealth, 'running'> = { consecutiveFailures: 0 };
+  private state: Omit<SyncHealth, 'running' | 'keptEvents'> = { consecutiveFailures: 0 };
   private syncedWaiters: Array<() => void> = [];
   private syncedOnce = false;
 
@@ -103,6 +112,7 @@ export class SyncLoop {
     this.minBackoffMs = opts.minBackoffMs ?? BACKOFF_MIN_MS;
     this.crypto = opts.crypto;
     this.undecryptables = opts.undecryptables;
+    this.kept = opts.kept ?? new KeptEvents(new MemoryKeptEventStore(), new Metrics());
     if (this.crypto && !this.undecryptables) throw new Error('a sync loop that decrypts needs a place for undecryptable events');
   }
 
@@ -137,7 +147,7 @@ export class SyncLoop {
   }
 
   health(): SyncHealth {
-    return { running: this.loop !== undefined, ...this.state };
+    return { running: this.loop !== undefined, ...this.state, keptEvents: this.kept.size };
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -160,8 +170,10 @@ export class SyncLoop {
           const startedAt = Date.now();
           // The first sync of a start catches up at once; the following ones wait for news.
           // An event waiting for its keys is reported on time: the long poll does not outlast its grace period.
+          // So is a kept event due for another try.
           const utdDue = this.undecryptables?.nextExpiryInMs();
-          const wait = first ? 0 : Math.min(this.timeoutMs, utdDue === undefined ? Infinity : utdDue + 50);
+          const keptDue = this.kept.nextDueInMs();
+          const wait = first ? 0 : Math.min(this.timeoutMs, utdDue === undefined ? Infinity : utdDue + 50, keptDue === undefined ? Infinity : keptDue + 50);
           const res = await this.client.sync({ since, filter: filterId, timeoutMs: wait, signal });
           // Keys first: the to-device messages of this very sync may hold the keys of its room events.
           if (this.crypto) await this.crypto.onSync(res);
@@ -181,6 +193,9 @@ export class SyncLoop {
         }
 
         await this.retryUndecryptable();
+        await this.retryKept(signal);
+        // What was kept from this batch is saved before the token moves past it.
+        await this.kept.save();
         await this.tokens.save(pending.nextBatch);
         since = pending.nextBatch;
         for (const key of pending.done) this.failures.delete(key);
@@ -212,7 +227,7 @@ export class SyncLoop {
   private async dispatch(batch: Batch, signal: AbortSignal): Promise<{ reason: string; retryInMs: number } | undefined> {
     for (const item of batch.items) {
       if (signal.aborted) return undefined;
-      const key = item.kind === 'event' ? item.event.eventId : `invite:${item.roomId}`;
+      const key = keptKey(item);
       if (batch.done.has(key)) continue;
       try {
         if (item.kind === 'event') await this.handler.onRoomEvent(item.event);
@@ -221,12 +236,13 @@ export class SyncLoop {
       } catch (err) {
         const count = (this.failures.get(key) ?? 0) + 1;
         this.failures.set(key, count);
-        const where = item.kind === 'event'
-          ? { roomId: item.event.roomId, eventId: item.event.eventId, eventType: item.event.type }
-          : { roomId: item.roomId, invite: true };
+        const where = itemFields(item);
         const reason = (err as Error).message;
         if (count >= MAX_EVENT_FAILURES) {
-          this.logger.error({ ...where, failures: count, reason }, 'giving up on a Matrix event that keeps failing');
+          for (const lost of await this.kept.add(item, count)) {
+            this.logger.error({ ...itemFields(lost.item), failures: lost.failures }, 'too many Matrix events kept failing: the oldest kept one is dropped');
+          }
+          this.logger.error({ ...where, failures: count, reason }, 'a Matrix event keeps failing; kept to be tried again after later syncs');
           batch.done.add(key);
           continue;
         }
@@ -264,6 +280,23 @@ export class SyncLoop {
       }
     }
     await waiting.save();
+  }
+
+  /** Kept events due for another try are handed over again (late, but once); those that fail still wait. */
+  private async retryKept(signal: AbortSignal): Promise<void> {
+    for (const k of await this.kept.due()) {
+      if (signal.aborted) return;
+      const key = keptKey(k.item);
+      try {
+        if (k.item.kind === 'event') await this.handler.onRoomEvent(k.item.event);
+        else await this.handler.onInvite?.(k.item.roomId, k.item.inviter);
+        this.kept.handled(key);
+        this.logger.info({ ...itemFields(k.item), failures: k.failures }, 'a kept Matrix event was handled on a later try');
+      } catch (err) {
+        const failures = this.kept.failedAgain(key);
+        this.logger.warn({ ...itemFields(k.item), failures, reason: (err as Error).message }, 'a kept Matrix event failed again; it stays kept');
+      }
+    }
   }
 
   /** The initial sync: only the pending invitations count (they are current, not history). */
@@ -368,6 +401,11 @@ export class SyncLoop {
     this.syncedOnce = true;
     for (const resolve of this.syncedWaiters.splice(0)) resolve();
   }
+}
+
+/** What a log line says of an item: where it is, never what it says. */
+function itemFields(item: KeptItem): Record<string, unknown> {
+  return item.kind === 'event' ? { roomId: item.event.roomId, eventId: item.event.eventId, eventType: item.event.type } : { roomId: item.roomId, invite: true };
 }
 
 /** A client-server API event → the channel's RoomEvent. */

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MatrixClient } from '../../../src/channels/matrix/client.js';
+import { KeptEvents, MemoryKeptEventStore, type KeptEvent } from '../../../src/channels/matrix/kept-events.js';
 import { RoomProvisioner } from '../../../src/channels/matrix/rooms.js';
 import { SyncLoop } from '../../../src/channels/matrix/sync-loop.js';
 import type { RoomEventHandler, SyncTokenStore } from '../../../src/channels/matrix/types.js';
+import { Metrics } from '../../../src/metrics.js';
+import { Settings } from '../../../src/store/settings.js';
+import { useTestDatabase } from '../../support/db.js';
 import { testLogger } from '../../support/logger.js';
 import { waitFor } from '../../support/wait.js';
 import { MemoryTokenStore, newUser, RecordingHandler, sendText, type TestUser } from './helpers.js';
@@ -12,7 +16,7 @@ afterEach(async () => {
   await Promise.all(loops.splice(0).map((l) => l.stop()));
 });
 
-function startLoop(bot: TestUser, tokens: SyncTokenStore, handler: RoomEventHandler, extra: { timelineLimit?: number; minBackoffMs?: number } = {}) {
+function startLoop(bot: TestUser, tokens: SyncTokenStore, handler: RoomEventHandler, extra: { timelineLimit?: number; minBackoffMs?: number; kept?: KeptEvents } = {}) {
   const loop = new SyncLoop({ client: bot.client, userId: bot.userId, tokens, handler, logger: testLogger, timeoutMs: 5000, ...extra });
   loops.push(loop);
   loop.start();
@@ -28,6 +32,7 @@ async function portal(): Promise<{ bot: TestUser; worker: TestUser; roomId: stri
 }
 
 describe('SyncLoop', () => {
+  const db = useTestDatabase();
   it('delivers new messages in order, and after a restart exactly those posted meanwhile', async () => {
     const { bot, worker, roomId } = await portal();
     const tokens = new MemoryTokenStore();
@@ -83,17 +88,69 @@ describe('SyncLoop', () => {
     expect(loop.health().lastError).toMatch(/simulated failure/);
   });
 
-  it('gives up on an event after 5 failures and goes on', async () => {
+  it('keeps an event that fails 5 times, reports it, goes on, and hands it over once the handler recovers', async () => {
     const { bot, worker, roomId } = await portal();
-    const handler = new RecordingHandler((e) => e.content.body === 'poison');
-    const loop = startLoop(bot, new MemoryTokenStore(), handler, { minBackoffMs: 20 });
+    let broken = true;
+    const handler = new RecordingHandler((e) => broken && e.content.body === 'poison');
+    const metrics = new Metrics();
+    const kept = new KeptEvents(new MemoryKeptEventStore(), metrics, { baseMs: 200, maxMs: 400 });
+    const loop = startLoop(bot, new MemoryTokenStore(), handler, { minBackoffMs: 20, kept });
     await loop.synced();
     const poison = await sendText(worker, roomId, 'poison');
     const next = await sendText(worker, roomId, 'suite');
     await waitFor('the message after the poisonous one', async () => handler.events.some((e) => e.eventId === next));
-    expect(handler.calls.filter((id) => id === poison)).toHaveLength(5);
+    expect(handler.calls.filter((id) => id === poison).length).toBeGreaterThanOrEqual(5);
     expect(handler.events.map((e) => e.eventId)).toEqual([next]);
-    expect(loop.health().consecutiveFailures).toBe(0);
+    // Kept and reported, not dropped.
+    expect(metrics.render()).toMatch(/^lien_matrix_events_kept_total\{kind="event"\} 1$/m);
+    expect(loop.health()).toMatchObject({ consecutiveFailures: 0, keptEvents: 1 });
+
+    // Tried again after later syncs, while later events still go through.
+    await waitFor('another try of the kept event', async () => handler.calls.filter((id) => id === poison).length > 5);
+    const later = await sendText(worker, roomId, 'plus tard');
+    await waitFor('a later message', async () => handler.events.some((e) => e.eventId === later));
+    expect(handler.events.some((e) => e.eventId === poison)).toBe(false);
+
+    broken = false;
+    await waitFor('the kept event, handled at last', async () => handler.events.some((e) => e.eventId === poison));
+    await sendText(worker, roomId, 'encore');
+    await waitFor('one more message', async () => handler.messages().length >= 4);
+    expect(handler.events.filter((e) => e.eventId === poison)).toHaveLength(1);
+    expect(handler.messages().map((e) => e.content.body)).toEqual(['suite', 'plus tard', 'poison', 'encore']);
+    expect(metrics.render()).toMatch(/^lien_matrix_kept_events_handled_total 1$/m);
+    expect(loop.health().keptEvents).toBe(0);
+  });
+
+  it('hands a kept event over at the next start, from the stored list, once', async () => {
+    const { bot, worker, roomId } = await portal();
+    const settings = new Settings(db.models);
+    const store = {
+      load: async () => {
+        const json = await settings.get<string>('matrix.kept.test');
+        return json ? (JSON.parse(json) as KeptEvent[]) : undefined;
+      },
+      save: (events: KeptEvent[]) => settings.set('matrix.kept.test', JSON.stringify(events)),
+    };
+    const tokens = new MemoryTokenStore();
+    const failing = new RecordingHandler((e) => e.content.body === 'poison');
+    const loop1 = startLoop(bot, tokens, failing, { minBackoffMs: 20, kept: new KeptEvents(store, new Metrics(), { baseMs: 60_000, maxMs: 60_000 }) });
+    await loop1.synced();
+    const poison = await sendText(worker, roomId, 'poison');
+    const next = await sendText(worker, roomId, 'suite');
+    await waitFor('the message after the poisonous one', async () => failing.events.some((e) => e.eventId === next));
+    await waitFor('the kept event stored', async () => (await store.load())?.some((k) => k.item.kind === 'event' && k.item.event.eventId === poison));
+    await loop1.stop();
+
+    const healthy = new RecordingHandler();
+    const metrics = new Metrics();
+    const loop2 = startLoop(bot, tokens, healthy, { kept: new KeptEvents(store, metrics, { baseMs: 60_000, maxMs: 60_000 }, () => Date.now() + 60_000) });
+    await loop2.synced();
+    await waitFor('the kept event, handled after the restart', async () => healthy.events.some((e) => e.eventId === poison));
+    const after = await sendText(worker, roomId, 'après');
+    await waitFor('a new message', async () => healthy.events.some((e) => e.eventId === after));
+    expect(healthy.events.map((e) => e.eventId)).toEqual([poison, after]);
+    expect(metrics.render()).toMatch(/^lien_matrix_kept_events_handled_total 1$/m);
+    await waitFor('the stored list emptied', async () => (await store.load())?.length === 0);
   });
 
   it('fills a gap in a cut-short timeline with what was posted while stopped', async () => {
