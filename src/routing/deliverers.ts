@@ -83,8 +83,11 @@ export class RoomDeliverer implements Deliverer {
         if (isTooLarge(err)) return await this.tooLarge(message, roomId, err);
         // Lien was removed from the person's room, or the room is gone: back in, or into a new room.
         if (!isRoomLost(err) || conversation.matrixRoomId !== roomId) throw err;
-        roomId = await this.regainRoom(conversation, roomId, err);
-        eventId = await client.sendEvent(roomId, 'm.room.message', content as unknown as Record<string, unknown>, txn);
+        const regained = await this.regainRoom(conversation, roomId, err);
+        eventId = await client.sendEvent(regained.roomId, 'm.room.message', content as unknown as Record<string, unknown>, txn);
+        // Recorded once the message is in: a join after which the room still refuses it is no rejoining.
+        if (regained.rejoined) await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.portal_rejoined', subject: { kind: 'room', id: roomId }, conversation: conversation._id, details: { reason: err.errcode ?? String(err.status) } });
+        roomId = regained.roomId;
       }
       for (const [i, media] of (message.media ?? []).entries()) await this.postMedia(roomId, `${txn}-media-${i}`, media, message.person);
       return { matrixEventId: eventId };
@@ -97,17 +100,16 @@ export class RoomDeliverer implements Deliverer {
    * The room refused Lien's message as if Lien were not in it. Lien rejoins when the room lets it (a
    * worker invited it back, or the room is open to it); otherwise the conversation gets a new room.
    */
-  private async regainRoom(conversation: ConversationDocument, roomId: string, lost: MatrixError): Promise<string> {
+  private async regainRoom(conversation: ConversationDocument, roomId: string, lost: MatrixError): Promise<{ roomId: string; rejoined: boolean }> {
     const client = await this.ctx.matrix();
     try {
       await client.join(roomId);
     } catch (err) {
       if (!(err instanceof MatrixError) || !isRoomLost(err)) throw err;
       this.ctx.logger.warn({ roomId, reason: lost.message, rejoin: err.message }, 'portal room lost: making a new one');
-      return this.portals.replacePortalRoom(conversation, roomId, lost.errcode ?? String(lost.status));
+      return { roomId: await this.portals.replacePortalRoom(conversation, roomId, lost.errcode ?? String(lost.status)), rejoined: false };
     }
-    await this.ctx.audit.append({ actor: { kind: 'system' }, action: 'room.portal_rejoined', subject: { kind: 'room', id: roomId }, conversation: conversation._id, details: { reason: lost.errcode ?? String(lost.status) } });
-    return roomId;
+    return { roomId, rejoined: true };
   }
 
   /**
