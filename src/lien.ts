@@ -342,7 +342,8 @@ export async function startLien(config: Config, logger: Logger, progress: (line:
           if (!sync) throw new Error('not started: no Matrix login yet');
           const h = sync.health();
           if (h.consecutiveFailures > 0) throw new Error(h.lastError ?? 'failing');
-          return h.lastSyncAt ? `last sync ${h.lastSyncAt.toISOString()}` : 'starting';
+          const kept = h.keptEvents > 0 ? `; ${h.keptEvents} room events kept to be tried again` : '';
+          return h.lastSyncAt ? `last sync ${h.lastSyncAt.toISOString()}${kept}` : `starting${kept}`;
         },
       },
       // Twilio refusing the credentials (20003): SMS wait (no attempt used up) until they work again.
