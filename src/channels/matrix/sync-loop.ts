@@ -267,7 +267,9 @@ export class SyncLoop {
       try {
         await this.handler.onRoomEvent(event);
       } catch (err) {
-        this.logger.error({ roomId: event.roomId, eventId: event.eventId, reason: (err as Error).message }, 'handling a late-decrypted Matrix event failed');
+        // It has left the waiting list: kept, like an event of a batch that keeps failing, to be tried again.
+        await this.kept.add({ kind: 'event', event }, 1);
+        this.logger.error({ roomId: event.roomId, eventId: event.eventId, reason: (err as Error).message }, 'handling a late-decrypted Matrix event failed; kept to be tried again after later syncs');
       }
     }
     for (const p of await waiting.expired()) {
@@ -279,6 +281,7 @@ export class SyncLoop {
         this.logger.warn({ roomId: p.roomId, eventId: p.event.event_id, reason: (err as Error).message }, 'reporting an undecryptable event failed; will retry');
       }
     }
+    await this.kept.save(); // before the waiting list forgets what was kept
     await waiting.save();
   }
 
