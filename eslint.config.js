@@ -12,6 +12,11 @@ export default tseslint.config(
     },
   },
   {
+    // Scripts whose job is to print figures.
+    files: ['bench/**/*.ts', 'tests/fuzz/run.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', '../store/*', '../channels/*', '../web/*', 'mongoose', 'express'] }],

@@ -4,7 +4,6 @@
  * audited; the erasure asks for the number again, refuses without it, erases at once with it (or with
  * --yes), is audited, and leaves the audit chain verifying.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,23 +14,9 @@ import { connect } from '../../src/store/database.js';
 import { FieldCipher } from '../../src/store/field-cipher.js';
 import { createModels, type Models } from '../../src/store/models/index.js';
 import { testDatabaseUri } from '../support/db.js';
+import { runAdmin } from '../support/process.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function admin(env: Record<string, string>, args: string[], stdin?: string): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  if (stdin !== undefined) child.stdin.write(stdin);
-  child.stdin.end();
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
-}
+const admin = runAdmin;
 
 describe('person:export and person:erase, as processes on a fresh database', () => {
   const secret = randomBytes(32);

@@ -44,3 +44,27 @@ export function spawnLien(env: Record<string, string>): LienProcess {
       Promise.race([exit, new Promise<number | null>((_, reject) => setTimeout(() => reject(new Error(`Lien did not exit within ${timeoutMs} ms:\n${out}`)), timeoutMs))]),
   };
 }
+
+export interface AdminRun {
+  code: number | null;
+  /** stdout and stderr together, in the order they came. */
+  out: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run admin -- <args>` as a real process with the given environment (and what to type at its prompt). */
+export function runAdmin(env: Record<string, string>, args: string[], stdin?: string): Promise<AdminRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), (out += d.toString())));
+    child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), (out += d.toString())));
+    if (stdin !== undefined) child.stdin.write(stdin);
+    child.stdin.end();
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, out, stdout, stderr }));
+  });
+}

@@ -5,7 +5,6 @@
  * an untouched chain passes, an unreachable homeserver is said and the chain still checked, events cut
  * off after an anchor and an edited event are named.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MatrixClient, MatrixError, type ClientEvent } from '../../../src/channels/matrix/client.js';
@@ -21,20 +20,10 @@ import { testLienEnv } from '../../support/lien.js';
 import { testLogger } from '../../support/logger.js';
 import { registerUser, uniqueLocalpart } from '../../support/matrix.js';
 import { waitFor } from '../../support/wait.js';
+import { runAdmin } from '../../support/process.js';
 
 const enc = encodeURIComponent;
 
-/** `npm run admin -- <args>` as a real process with Lien's environment. */
-function runAdmin(env: Record<string, string>, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, out }));
-  });
-}
 
 interface Account {
   userId: string;

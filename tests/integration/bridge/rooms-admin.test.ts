@@ -3,24 +3,14 @@
  * worker:add / worker:deactivate have Lien invite or remove at once, and rooms:check reports how a room
  * differs from what Lien makes (and --fix repairs its power levels).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { MatrixClient, MatrixError } from '../../../src/channels/matrix/client.js';
 import { addPerson, portalRoomOf, sendSms, useBridge } from '../../support/bridge.js';
 import { registerUser, uniqueLocalpart } from '../../support/matrix.js';
 import { waitFor } from '../../support/wait.js';
+import { runAdmin } from '../../support/process.js';
 
-function runAdmin(env: Record<string, string>, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, out }));
-  });
-}
 
 describe('admin CLI: workers and rooms', () => {
   const bridge = useBridge({ MEMBERSHIP_CHECK_EVERY_MS: '3600000' });

@@ -3,22 +3,11 @@
  * `reunion`) is closed on 20 December, the abolition of slavery day there, a Monday in 2027. A person who texts
  * that day gets the closed reply, with the reopening in Réunion time; the Monday before, the team is open.
  */
-import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addPerson, frText, joinPortal, sendSms, useBridge } from '../../support/bridge.js';
 import { noMoreSms } from '../../support/dialogs.js';
+import { runAdmin } from '../../support/process.js';
 
-/** `npm run admin -- …` as a real process, with the running Lien's configuration. */
-function runAdmin(env: Record<string, string>, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, out }));
-  });
-}
 
 /** The time Lien reads; each test puts it where it needs it. */
 let clock = new Date('2027-12-13T06:00:00Z');
