@@ -15,13 +15,13 @@ import type { ChainPoint } from '../audit/audit-log.js';
 import { DeliveryError } from '../outbox/outbox.js';
 import type { Settings } from '../store/settings.js';
 import type { RoutingContext } from './context.js';
+import { createOnce } from './create-once.js';
 
 export const ANCHOR_EVENT = 'org.lien.audit.anchor';
 /** A state event Lien puts in the audit room when it creates it: how the room is known for Lien's own. */
 export const AUDIT_ROOM_MARKER = 'org.lien.audit.room';
 export const AUDIT_ROOM_SETTING = 'audit.room';
 const CREATION_CLAIM = 'audit-room';
-const CREATION_STALE_MS = 2 * 60_000;
 const LIEN_ONLY = 100;
 
 export interface Anchor extends ChainPoint {
@@ -116,23 +116,7 @@ export class AuditRoom {
 
   /** The audit room's id, creating the room once (whichever process gets there first). */
   async roomId(): Promise<string> {
-    const read = () => this.settings.get<string>(AUDIT_ROOM_SETTING);
-    const existing = await read();
-    if (existing) return existing;
-    const claim = await this.ctx.claims.acquireRenewable(CREATION_CLAIM, CREATION_STALE_MS);
-    if (!claim) {
-      const raced = await read();
-      if (raced) return raced;
-      throw new DeliveryError('the audit room is being created by another process', { permanent: false, retryAfterMs: 1000, deferred: true });
-    }
-    const again = await read();
-    if (again) return again;
-    try {
-      return await this.create();
-    } catch (err) {
-      await this.ctx.claims.release(claim);
-      throw err;
-    }
+    return createOnce(this.ctx.claims, CREATION_CLAIM, () => this.settings.get<string>(AUDIT_ROOM_SETTING), () => this.create());
   }
 
   private async create(): Promise<string> {

@@ -7,10 +7,9 @@ import { RoomProvisioner, RoomSetupError, type PortalRoomOptions } from '../chan
 import type { ConversationDocument, PersonDocument, TeamDocument } from '../store/models/index.js';
 import { DeliveryError } from '../outbox/outbox.js';
 import type { RoutingContext } from './context.js';
+import { createOnce } from './create-once.js';
 import type { Directory } from './directory.js';
 
-/** How long a half-done room creation holds before another process may start over. */
-const CREATION_STALE_MS = 2 * 60_000;
 
 export class Portals {
   constructor(
@@ -46,24 +45,8 @@ export class Portals {
   }
 
   /** Creates something once: the claim's winner creates and records it; the others retry later. */
-  private async once(key: string, read: () => Promise<string | null | undefined>, create: () => Promise<string>): Promise<string> {
-    const existing = await read();
-    if (existing) return existing;
-    const claim = await this.ctx.claims.acquireRenewable(key, CREATION_STALE_MS);
-    if (!claim) {
-      const raced = await read();
-      if (raced) return raced;
-      throw new DeliveryError(`${key} is being created by another process`, { permanent: false, retryAfterMs: 1000, deferred: true });
-    }
-    const again = await read();
-    if (again) return again;
-    try {
-      return await create();
-    } catch (err) {
-      // Nothing was recorded (the homeserver is away, say): the next attempt may create it straight away.
-      await this.ctx.claims.release(claim);
-      throw err;
-    }
+  private once(key: string, read: () => Promise<string | null | undefined>, create: () => Promise<string>): Promise<string> {
+    return createOnce(this.ctx.claims, key, read, create);
   }
 
   async teamSpace(team: TeamDocument): Promise<string> {
